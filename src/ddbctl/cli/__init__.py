@@ -1,0 +1,1 @@
+"""The ``ddbctl`` command line: thin commands over the library, grouped by module."""

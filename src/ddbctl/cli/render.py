@@ -1,0 +1,116 @@
+"""Plans, requests and reports as people (rich) or programs (JSON) read them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.table import Table
+
+from ..changes import is_destructive
+from ..execute import Outcome, Report, describe_requests
+from ..plan import Plan, Status
+from .state import CliState
+
+_STATUS_MARK = {Status.CREATE: "[green]+[/]", Status.UPDATE: "[yellow]~[/]", Status.UNCHANGED: "[dim]=[/]",
+                Status.EXISTS: "[dim]=[/]", Status.UNMANAGED: "[magenta]?[/]", Status.REFUSED: "[red]![/]"}
+
+
+def plan_data(plan: Plan) -> dict[str, Any]:
+    return {
+        "environment": plan.environment,
+        "changes": len(plan.changes),
+        "tables": [
+            {
+                "table": t.logical,
+                "physical_name": t.physical,
+                "status": t.status.value,
+                "changes": [
+                    {"kind": c.kind, "summary": c.summary(), "destructive": is_destructive(c),
+                     "requests": [{"operation": r.operation, "params": r.params} for r in c.requests()]}
+                    for c in t.changes
+                ],
+                "held": [{"kind": c.kind, "summary": c.summary()} for c in t.held],
+                "drift": list(t.drift),
+                "reason": t.reason,
+            }
+            for t in plan.tables
+        ],
+    }
+
+
+def print_plan(state: CliState, plan: Plan, *, show_unchanged: bool = False) -> None:
+    out = state.out
+    for table in plan.tables:
+        if table.status in (Status.UNCHANGED, Status.EXISTS) and not (table.drift or show_unchanged):
+            continue
+        label = {Status.EXISTS: "exists", Status.UNMANAGED: "live table with no spec file (left alone)"}.get(
+            table.status, table.status.value)
+        out.print(f"{_STATUS_MARK[table.status]} [bold]{table.physical}[/] [dim]({label})[/]", highlight=False)
+        for number, change in enumerate(table.changes, 1):
+            warn = " [red](destructive)[/]" if is_destructive(change) else ""
+            out.print(f"    {number}. {change.summary()}{warn}", highlight=False)
+        for change in table.held:
+            out.print(f"    [yellow]held:[/] {change.summary()} (destructive: needs --allow-destroy)",
+                      highlight=False)
+        for line in table.drift:
+            out.print(f"    [yellow]differs from file:[/] {line}", highlight=False)
+        if table.reason:
+            out.print(f"    [red]refused:[/] {table.reason}", highlight=False)
+
+
+def print_requests(state: CliState, plan: Plan) -> None:
+    """The exact requests a real run sends: what --dry-run shows."""
+    requests = describe_requests(plan)
+    if state.json:
+        state.emit_json({"dry_run": True, "requests": requests, "plan": plan_data(plan)})
+        return
+    for number, request in enumerate(requests, 1):
+        state.out.print(f"[bold]{number}. {request['operation']}[/]", highlight=False)
+        state.out.print(json.dumps(request["params"], indent=2, sort_keys=True), highlight=False, markup=False)
+    state.err.print(f"dry run: {len(requests)} request(s) shown, none sent", highlight=False)
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "tables": [
+            {"table": r.logical, "physical_name": r.physical, "outcome": r.outcome.value,
+             "done": [c.summary() for c in r.done], "error": r.error.message if r.error else None,
+             "hint": r.error.hint if r.error else None, "note": r.note}
+            for r in report.results
+        ],
+        "counts": {outcome.value: len(report.by(outcome)) for outcome in Outcome},
+    }
+
+
+def print_report(state: CliState, report: Report, plan: Plan | None = None) -> None:
+    if state.json:
+        data = report_data(report)
+        if plan is not None:
+            data["plan"] = plan_data(plan)
+        state.emit_json(data)
+        return
+    drift = {t.logical: t for t in plan.tables} if plan else {}
+    grid = Table(title=None, show_edge=False, header_style="bold")
+    for column in ("table", "result", "details"):
+        grid.add_column(column)
+    for result in report.results:
+        details = result.error.message if result.error else (result.note or "")
+        if result.error and result.error.hint:
+            details += f" ({result.error.hint})"
+        planned = drift.get(result.logical)
+        if planned and planned.drift:
+            details = f"differs from its file ({len(planned.drift)} change(s)): run `ddbctl plan` to see them"
+        elif planned and planned.status is Status.EXISTS:
+            details = details or "exists"
+        grid.add_row(result.physical, _outcome_text(result.outcome), details)
+    state.out.print(grid)
+    counts = ", ".join(f"{len(report.by(o))} {o.value}" for o in Outcome if report.by(o))
+    state.out.print(counts or "nothing to do", highlight=False)
+
+
+def _outcome_text(outcome: Outcome) -> str:
+    style = {Outcome.FAILED: "bold red", Outcome.CREATED: "green", Outcome.UPDATED: "green",
+             Outcome.SKIPPED: "yellow"}.get(outcome, "dim")
+    return f"[{style}]{outcome.value}[/]"

@@ -1,0 +1,112 @@
+"""Commands over spec files and whole environments: validate, schema, export, create."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import SpecError
+from ..ops.create import create_tables
+from ..ops.export import export_tables
+from ..spec.files import load_dir
+from ..spec.model import TableSpec
+from .progress import ConsoleEvents
+from .render import print_report, print_requests
+from .state import (
+    DEFAULT_MAX_WAIT,
+    EXIT_FAILED,
+    CliState,
+    concurrency_option,
+    dir_option,
+    max_wait_option,
+    pass_state,
+    reported_errors,
+)
+
+
+@click.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@pass_state
+def validate(state: CliState, directory: Path | None) -> None:
+    """Check spec files offline against DynamoDB's rules; list every problem (file, JSON pointer, rule).
+
+    DIRECTORY defaults to the schema directory (infrastructure/schemas). Sends nothing to AWS.
+    """
+    with reported_errors(state):
+        settings = state.settings()
+        directory = directory or settings.schema_dir
+        try:
+            files = load_dir(directory, settings.namespace)
+        except SpecError as exc:
+            if state.json:
+                state.emit_json({"valid": False, "problems": [
+                    {"file": p.path, "pointer": p.pointer, "rule": p.rule} for p in exc.problems]})
+                raise SystemExit(exc.exit_code) from exc
+            raise
+        if state.json:
+            state.emit_json({"valid": True, "files": [str(f.path) for f in files]})
+        else:
+            state.out.print(f"{len(files)} spec file(s) in {directory} are valid", highlight=False)
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of spec files (for editors: "$schema" or json.schemas settings)."""
+    click.echo(json.dumps(TableSpec.model_json_schema(by_alias=True), indent=2, sort_keys=True))
+
+
+@click.command()
+@dir_option("Directory to write the schema files to [default: infrastructure/schemas].")
+@click.option("--table", "tables", multiple=True, metavar="NAME",
+              help="Export only this table (logical or physical name); repeatable.")
+@concurrency_option
+@pass_state
+def export(state: CliState, directory: Path | None, tables: tuple[str, ...], concurrency: int) -> None:
+    """Write the environment's tables as spec files plus table-summary.txt. Read-only.
+
+    Only tables of the selected environment and prefix are exported: production never picks up
+    {prefix}-staging-* or {prefix}-dev-* tables, nor tables tagged for another environment.
+    """
+    with reported_errors(state):
+        settings = state.settings()
+        result = export_tables(settings, directory, tables or None, concurrency=concurrency)
+        if state.json:
+            state.emit_json({"directory": str(result.directory), "files": [str(p) for p in result.files],
+                             "summary": str(result.summary), "skipped_foreign": list(result.live.foreign),
+                             "stale": [str(p) for p in result.stale]})
+            return
+        state.out.print(result.summary.read_text(encoding="utf-8"), highlight=False, markup=False)
+        state.out.print(f"Exported {len(result.files)} table(s) to {result.directory}", highlight=False)
+        for physical in result.live.foreign:
+            state.note(f"[yellow]left out[/] {physical}: its Environment tag names another environment")
+        for path in result.stale:
+            state.note(f"[yellow]stale[/] {path}: no such table in {settings.environment} (file left in place)")
+
+
+@click.command()
+@dir_option()
+@click.option("--dry-run", is_flag=True, help="Print the exact requests a real run sends; send none.")
+@concurrency_option
+@max_wait_option
+@pass_state
+def create(state: CliState, directory: Path | None, dry_run: bool, concurrency: int, max_wait: float | None) -> None:
+    """Create every missing table of the environment from its spec file; skip tables that exist.
+
+    Each table gets its keys, indexes, billing, SSE, stream, class, deletion protection and tags
+    (plus Environment=<environment> and ManagedBy=ddbctl), then TTL and PITR once it is ACTIVE.
+    Where a file is silent: on-demand billing, SSE on, PITR on. Invalid files stop everything before
+    any API call. Exit code 1 if any table failed.
+    """
+    with reported_errors(state):
+        settings = state.settings()
+        result = create_tables(settings, directory, dry_run=dry_run, concurrency=concurrency,
+                               max_wait=max_wait or DEFAULT_MAX_WAIT,
+                               events=None if state.json else ConsoleEvents(state))
+        if result.report is None:
+            print_requests(state, result.plan)
+            return
+        print_report(state, result.report, result.plan)
+        if not result.report.ok:
+            raise SystemExit(EXIT_FAILED)

@@ -1,0 +1,47 @@
+"""``create``: create every missing table of the environment from its spec file; skip what exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Settings
+from ..execute import Events, ExecOptions, Report, execute
+from ..live import read_live
+from ..plan import Plan, PlanOptions, Scope, make_plan
+from .session import Context, connect, load_desired
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    plan: Plan
+    report: Report | None  # None for a dry run
+
+
+def plan_create(settings: Settings, directory: Path | None = None, *, context: Context | None = None,
+                concurrency: int = 8) -> tuple[Plan, Context]:
+    """The create plan: files are checked first (SpecError before any call), then the live tables read."""
+    desired = load_desired(directory or settings.schema_dir, settings)
+    context = context or connect(settings, concurrency=concurrency)
+    live = read_live(context.dynamo, context.namespace, desired, concurrency=concurrency)
+    plan = make_plan(desired, live.specs(), context.namespace, arns=live.arns(),
+                     options=PlanOptions(scope=Scope.CREATE))
+    return plan, context
+
+
+def create_tables(
+    settings: Settings,
+    directory: Path | None = None,
+    *,
+    dry_run: bool = False,
+    concurrency: int = 8,
+    max_wait: float = 900.0,
+    events: Events | None = None,
+    context: Context | None = None,
+) -> CreateResult:
+    """Create the missing tables (concurrently), then TTL and PITR once each is ACTIVE."""
+    plan, context = plan_create(settings, directory, context=context, concurrency=concurrency)
+    if dry_run:
+        return CreateResult(plan, None)
+    options = ExecOptions(concurrency=concurrency, max_wait=max_wait, recheck=False)
+    return CreateResult(plan, execute(plan, context.dynamo, options, events))

@@ -1,0 +1,66 @@
+"""``export``: describe the environment's tables and write one spec file each plus table-summary.txt.
+
+Read-only: it sends DescribeTable, DescribeTimeToLive, DescribeContinuousBackups and ListTagsOfResource
+(plus ListTables when no table is named), never a mutating call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import ConfigError, TableNotFound
+from ..live import LiveState, live_spec, read_live
+from ..spec.convert import without_managed_tags
+from ..spec.files import SUMMARY_FILE, write_spec
+from .session import Context, connect
+from .summary import render_summary
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    directory: Path
+    files: tuple[Path, ...]
+    summary: Path
+    live: LiveState
+    stale: tuple[Path, ...]  # spec files in the directory whose table no longer exists (left in place)
+
+
+def export_tables(
+    settings: Settings,
+    directory: Path | None = None,
+    tables: Iterable[str] | None = None,
+    *,
+    concurrency: int = 8,
+    context: Context | None = None,
+) -> ExportResult:
+    """Write the environment's tables (or just ``tables``, logical or physical names) as spec files."""
+    directory = directory or settings.schema_dir
+    context = context or connect(settings, concurrency=concurrency)
+    namespace = context.namespace
+    wanted = None if tables is None else [_logical(name, settings) for name in tables]
+    live = read_live(context.dynamo, namespace, wanted, concurrency=concurrency)
+    for logical in wanted or ():
+        if logical not in live.tables:
+            raise TableNotFound(namespace.physical(logical), hint=f"no such table in environment {namespace.environment}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create directory {directory}: {exc.strerror}") from exc
+    files = tuple(
+        write_spec(directory, without_managed_tags(live_spec(logical, table)))
+        for logical, table in live.tables.items()
+    )
+    summary = directory / SUMMARY_FILE
+    summary.write_text(render_summary(live.tables, namespace.environment), encoding="utf-8")
+    stale = () if wanted is not None else tuple(
+        path for path in sorted(directory.glob("*.json")) if path not in files
+    )
+    return ExportResult(directory, files, summary, live, stale)
+
+
+def _logical(name: str, settings: Settings) -> str:
+    """A --table argument: a logical name, or a physical name of the selected environment."""
+    return settings.namespace.logical(name) or name

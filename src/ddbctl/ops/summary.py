@@ -1,0 +1,66 @@
+"""``table-summary.txt``: one line per table and the totals, for people (not parsed back)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..aws import LiveTable
+from ..live import live_spec
+
+COLUMNS = ("table", "status", "items", "size", "keys", "gsis", "lsis", "billing", "ttl", "pitr", "sse",
+           "stream", "class", "del-prot")
+
+
+def summary_rows(tables: Mapping[str, LiveTable]) -> list[tuple[str, ...]]:
+    rows = []
+    for logical, live in sorted(tables.items()):
+        spec = live_spec(logical, live)
+        ttl = spec.time_to_live_specification
+        pitr = spec.point_in_time_recovery_specification
+        sse = spec.sse_specification
+        stream = spec.stream_specification
+        rows.append((
+            live.physical_name,
+            live.status,
+            str(live.table.get("ItemCount", 0)),
+            human_bytes(int(live.table.get("TableSizeBytes", 0))),
+            "+".join(f"{k.attribute_name}:{spec.attribute_types[k.attribute_name]}" for k in spec.key_schema),
+            ",".join(i.index_name for i in spec.gsis) or "-",
+            ",".join(i.index_name for i in spec.lsis) or "-",
+            "on-demand" if spec.billing_mode == "PAY_PER_REQUEST" else _provisioned(spec.provisioned_throughput),
+            ttl.attribute_name or "on" if ttl and ttl.enabled else "off",
+            "on" if pitr and pitr.point_in_time_recovery_enabled else "off",
+            "KMS" if sse and sse.enabled else "AWS owned",
+            stream.stream_view_type or "on" if stream and stream.stream_enabled else "off",
+            "IA" if spec.table_class == "STANDARD_INFREQUENT_ACCESS" else "standard",
+            "on" if spec.deletion_protection_enabled else "off",
+        ))
+    return rows
+
+
+def render_summary(tables: Mapping[str, LiveTable], environment: str) -> str:
+    rows = summary_rows(tables)
+    widths = [max(len(row[i]) for row in [COLUMNS, *rows]) for i in range(len(COLUMNS))]
+    lines = [f"DynamoDB tables, environment {environment}", ""]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+              for row in [COLUMNS, *rows]]
+    items = sum(int(t.table.get("ItemCount", 0)) for t in tables.values())
+    size = sum(int(t.table.get("TableSizeBytes", 0)) for t in tables.values())
+    gsis = sum(len(t.table.get("GlobalSecondaryIndexes") or []) for t in tables.values())
+    lines += ["", f"Total: {len(tables)} tables, {gsis} GSIs, {items} items, {human_bytes(size)}"]
+    return "\n".join(lines) + "\n"
+
+
+def human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def _provisioned(throughput: object) -> str:
+    read = getattr(throughput, "read_capacity_units", "?")
+    write = getattr(throughput, "write_capacity_units", "?")
+    return f"provisioned {read}R/{write}W"
