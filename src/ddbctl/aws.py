@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import botocore.exceptions as bx
+from botocore import xform_name
 from botocore.config import Config
 
 from .config import Settings
@@ -186,6 +187,4 @@ def client_error(exc: bx.ClientError, operation: str, table: str | None) -> AwsE
 
 
 def _snake(operation: str) -> str:
-    from botocore import xform_name
-
     return xform_name(operation)

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from .. import __version__
+from .demo import demo
+from .local_cmd import local as local_server
 from .state import CliState
 from .tables import create, export, schema, validate
 
@@ -46,7 +48,7 @@ def cli(ctx: click.Context, environment: str | None, prefix: str | None, region:
     )
 
 
-for command in (validate, schema, export, create):
+for command in (validate, schema, export, create, demo, local_server):
     cli.add_command(command)
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.table import Table
-
 from ..changes import is_destructive
-from ..execute import Outcome, Report, describe_requests
-from ..plan import Plan, Status
+from ..execute import Outcome, Report, TableResult, describe_requests
+from ..plan import Plan, Status, TablePlan
 from .state import CliState
 
 _STATUS_MARK = {Status.CREATE: "[green]+[/]", Status.UPDATE: "[yellow]~[/]", Status.UNCHANGED: "[dim]=[/]",
@@ -85,32 +83,34 @@ def report_data(report: Report) -> dict[str, Any]:
 
 
 def print_report(state: CliState, report: Report, plan: Plan | None = None) -> None:
+    """One line per table (``outcome  name: details``), then the counts; plain lines read well in logs."""
     if state.json:
         data = report_data(report)
         if plan is not None:
             data["plan"] = plan_data(plan)
         state.emit_json(data)
         return
-    drift = {t.logical: t for t in plan.tables} if plan else {}
-    grid = Table(title=None, show_edge=False, header_style="bold")
-    for column in ("table", "result", "details"):
-        grid.add_column(column)
+    planned = {t.logical: t for t in plan.tables} if plan else {}
+    width = max(len(o.value) for o in Outcome)
     for result in report.results:
-        details = result.error.message if result.error else (result.note or "")
-        if result.error and result.error.hint:
-            details += f" ({result.error.hint})"
-        planned = drift.get(result.logical)
-        if planned and planned.drift:
-            details = f"differs from its file ({len(planned.drift)} change(s)): run `ddbctl plan` to see them"
-        elif planned and planned.status is Status.EXISTS:
-            details = details or "exists"
-        grid.add_row(result.physical, _outcome_text(result.outcome), details)
-    state.out.print(grid)
+        details = _details(result, planned.get(result.logical))
+        line = f"{_outcome_text(result.outcome, width)} {result.physical}{': ' + details if details else ''}"
+        state.out.print(line, highlight=False)
     counts = ", ".join(f"{len(report.by(o))} {o.value}" for o in Outcome if report.by(o))
     state.out.print(counts or "nothing to do", highlight=False)
 
 
-def _outcome_text(outcome: Outcome) -> str:
+def _details(result: TableResult, planned: TablePlan | None) -> str:
+    if result.error:
+        return result.error.message + (f" (hint: {result.error.hint})" if result.error.hint else "")
+    if planned is not None and planned.drift:
+        return f"exists but differs from its file ({len(planned.drift)} change(s)): run `ddbctl plan` to see them"
+    if planned is not None and planned.status is Status.EXISTS:
+        return "exists"
+    return result.note or ""
+
+
+def _outcome_text(outcome: Outcome, width: int) -> str:
     style = {Outcome.FAILED: "bold red", Outcome.CREATED: "green", Outcome.UPDATED: "green",
              Outcome.SKIPPED: "yellow"}.get(outcome, "dim")
-    return f"[{style}]{outcome.value}[/]"
+    return f"[{style}]{outcome.value.ljust(width)}[/]"

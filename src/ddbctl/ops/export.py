@@ -44,7 +44,9 @@ def export_tables(
     live = read_live(context.dynamo, namespace, wanted, concurrency=concurrency)
     for logical in wanted or ():
         if logical not in live.tables:
-            raise TableNotFound(namespace.physical(logical), hint=f"no such table in environment {namespace.environment}")
+            raise TableNotFound(
+                namespace.physical(logical), hint=f"no such table in environment {namespace.environment}"
+            )
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
