@@ -187,4 +187,4 @@ def client_error(exc: bx.ClientError, operation: str, table: str | None) -> AwsE
 
 
 def _snake(operation: str) -> str:
-    return xform_name(operation)
+    return str(xform_name(operation))

@@ -12,7 +12,7 @@ COLUMNS = ("table", "status", "items", "size", "keys", "gsis", "lsis", "billing"
 
 
 def summary_rows(tables: Mapping[str, LiveTable]) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for logical, live in sorted(tables.items()):
         spec = live_spec(logical, live)
         ttl = spec.time_to_live_specification

@@ -33,8 +33,9 @@ def spec_from_description(
         "KeySchema": table["KeySchema"],
         "BillingMode": billing,
         # Absent, not empty, when there are none: exported files stay as short as the API allows.
-        "GlobalSecondaryIndexes": [_gsi(index, provisioned) for index in table.get("GlobalSecondaryIndexes") or []]
-        or None,
+        # A DELETING index is already gone as far as the table's definition goes (and may not be deleted again).
+        "GlobalSecondaryIndexes": [_gsi(index, provisioned) for index in table.get("GlobalSecondaryIndexes") or []
+                                   if index.get("IndexStatus") != "DELETING"] or None,
         "LocalSecondaryIndexes": [_lsi(index) for index in table.get("LocalSecondaryIndexes") or []] or None,
         "StreamSpecification": _stream(table.get("StreamSpecification")),
         "SSESpecification": _sse(table.get("SSEDescription")),
@@ -64,7 +65,8 @@ def create_table_request(spec: TableSpec, physical_name: str) -> Json:
     for empty in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "Tags"):
         if not request.get(empty):
             request.pop(empty, None)
-    if not request.get("StreamSpecification", {}).get("StreamEnabled"):
+    stream = spec.stream_specification
+    if stream is None or not stream.stream_enabled:
         request.pop("StreamSpecification", None)
     if request.get("BillingMode") == ON_DEMAND:
         request.pop("ProvisionedThroughput", None)
@@ -74,7 +76,7 @@ def create_table_request(spec: TableSpec, physical_name: str) -> Json:
 def with_managed_tags(spec: TableSpec, environment: str) -> TableSpec:
     """``spec`` with ``Environment=<environment>`` and ``ManagedBy=ddbctl``, overriding the file's values."""
     tags = {**spec.tag_map, "Environment": environment, "ManagedBy": MANAGED_BY}
-    return spec.model_copy(update={"tags": tuple(Tag(Key=k, Value=v) for k, v in sorted(tags.items()))})
+    return spec.model_copy(update={"tags": tuple(Tag(key=k, value=v) for k, v in sorted(tags.items()))})
 
 
 def without_managed_tags(spec: TableSpec) -> TableSpec:

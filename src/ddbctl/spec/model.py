@@ -121,11 +121,11 @@ class PointInTimeRecoverySpecification(_Model):
     recovery_period_in_days: StrictInt | None = Field(default=None, alias="RecoveryPeriodInDays")
 
 
-SSE_ON = SSESpecification(Enabled=True)
-SSE_OFF = SSESpecification(Enabled=False)
-PITR_ON = PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True)
-PITR_OFF = PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=False)
-TTL_OFF = TimeToLiveSpecification(Enabled=False)
+SSE_ON = SSESpecification(enabled=True)
+SSE_OFF = SSESpecification(enabled=False)
+PITR_ON = PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True)
+PITR_OFF = PointInTimeRecoverySpecification(point_in_time_recovery_enabled=False)
+TTL_OFF = TimeToLiveSpecification(enabled=False)
 
 
 class TableSpec(_Model):
@@ -205,7 +205,7 @@ class TableSpec(_Model):
                 "sse_specification": self.sse_specification or SSE_ON,
                 "point_in_time_recovery_specification": self.point_in_time_recovery_specification or PITR_ON,
                 "time_to_live_specification": self.time_to_live_specification or TTL_OFF,
-                "stream_specification": self.stream_specification or StreamSpecification(StreamEnabled=False),
+                "stream_specification": self.stream_specification or StreamSpecification(stream_enabled=False),
                 "table_class": self.table_class or "STANDARD",
                 "deletion_protection_enabled": bool(self.deletion_protection_enabled),
                 "tags": self.tags or (),
