@@ -1,0 +1,116 @@
+"""moto's DynamoDB as a WSGI backend, seen through one fake AWS account.
+
+moto keeps its tables in process-global state keyed by account and region. Each LocalServer gets its
+own account id, sent to moto in the ``x-moto-account-id`` header (moto's documented per-request account
+switch), so two servers in one process never see each other's tables and one can be reset alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+from typing import Any
+
+from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+from .wire import (
+    DYNAMODB_TARGET_PREFIX,
+    JSON_CONTENT_TYPE,
+    DynamoError,
+    DynamoRequest,
+    WireResponse,
+)
+
+logger = logging.getLogger(__name__)
+
+# Only these request headers matter to moto's DynamoDB handler (region, caller, operation).
+_FORWARDED_HEADERS = ("Authorization", "User-Agent", "X-Amz-Target", "X-Amz-Date")
+
+
+def new_account_id() -> str:
+    """A random 12-digit account id, distinct from moto's default 123456789012."""
+    return str(random.SystemRandom().randrange(100_000_000_000, 999_999_999_999))
+
+
+class MotoBackend:
+    def __init__(self, account_id: str | None = None) -> None:
+        self.account_id = account_id or new_account_id()
+        self._apps: dict[str, Any] = {}
+        self._apps_lock = threading.Lock()
+        if "MOTO_ACCOUNT_ID" in os.environ:
+            # moto gives that variable priority over the header: servers would share one account.
+            logger.warning("MOTO_ACCOUNT_ID is set: local servers in this process will share tables")
+
+    def _app(self, service: str) -> Any:
+        with self._apps_lock:
+            if service not in self._apps:
+                from moto.moto_server.werkzeug_app import create_backend_app  # noqa: PLC0415 - heavy
+
+                self._apps[service] = create_backend_app(service)  # type: ignore[arg-type]
+            return self._apps[service]
+
+    def warm_up(self) -> None:
+        """Build moto's DynamoDB app now: the first build takes a noticeable fraction of a second,
+        which would otherwise land in the first request and skew short AWS-like timings."""
+        self._app("dynamodb")
+
+    def forward(self, request: DynamoRequest) -> WireResponse:
+        """Send one request to moto and buffer its answer; a moto crash becomes a DynamoDB error."""
+        service = "dynamodb" if request.target_prefix == DYNAMODB_TARGET_PREFIX else "dynamodbstreams"
+        headers = {name: request.headers[name] for name in _FORWARDED_HEADERS if name in request.headers}
+        headers["X-Amz-Target"] = f"{request.target_prefix}.{request.operation}"
+        headers["x-moto-account-id"] = self.account_id
+        if "Authorization" not in headers:
+            # moto reads the region from the credential scope; unsigned requests get the default one.
+            headers["Authorization"] = (
+                f"AWS4-HMAC-SHA256 Credential=LOCAL/20200101/{request.region}/dynamodb/aws4_request, "
+                "SignedHeaders=host, Signature=local"
+            )
+        builder = EnvironBuilder(
+            method="POST", path="/", headers=list(headers.items()), data=request.body, content_type=JSON_CONTENT_TYPE
+        )
+        try:
+            app_iter, status, response_headers = run_wsgi_app(self._app(service), builder.get_environ())
+            try:
+                body = b"".join(app_iter)
+            finally:
+                close = getattr(app_iter, "close", None)
+                if close is not None:
+                    close()
+        except NotImplementedError:
+            raise DynamoError(
+                "UnknownOperationException",
+                f"{request.operation} is not implemented by the local server (moto)",
+            ) from None
+        except Exception as exc:
+            logger.exception("moto failed on %s", request.operation)
+            raise DynamoError("InternalServerError", f"Internal server error: {exc}", status=500) from exc
+        status_code = int(str(status).split(" ", 1)[0])
+        if status_code >= 500 and not body.lstrip().startswith(b"{"):
+            raise DynamoError("InternalServerError", "Internal server error", status=500)
+        kept = {name: value for name, value in response_headers.items() if name.lower() == "x-amzn-requestid"}
+        kept["Content-Type"] = JSON_CONTENT_TYPE
+        return WireResponse(status=status_code, body=body, headers=kept)
+
+    def call(self, operation: str, payload: dict[str, Any], region: str) -> dict[str, Any]:
+        """One internal call (not recorded, no faults): its result, or the DynamoError it answered."""
+        request = DynamoRequest(operation, payload, region, DYNAMODB_TARGET_PREFIX, {})
+        response = self.forward(request)
+        if response.status >= 400:
+            document = response.json()
+            code = str(document.get("__type", "InternalServerError")).rsplit("#", 1)[-1]
+            raise DynamoError(code, str(document.get("message", "")), response.status)
+        result: dict[str, Any] = json.loads(response.body or b"{}")
+        return result
+
+    def reset(self) -> None:
+        """Drop this account's tables, backups and streams, leaving other servers' accounts alone."""
+        from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415
+        from moto.dynamodbstreams.models import dynamodbstreams_backends  # noqa: PLC0415
+
+        for backends in (dynamodb_backends, dynamodbstreams_backends):
+            if self.account_id in backends:
+                backends[self.account_id].reset()

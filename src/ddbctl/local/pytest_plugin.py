@@ -1,0 +1,116 @@
+"""pytest fixtures for tests that need a DynamoDB: a plain moto server and an AWS-like one.
+
+Enable with ``pytest_plugins = ["ddbctl.local.pytest_plugin"]`` in a conftest. The servers are
+session-scoped (starting moto takes a moment) and reset before each test by the function-scoped
+fixtures, so every test starts with no tables, no recorded operations and no faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from .options import AwsLikeOptions
+from .server import LocalServer
+
+REGION = "us-east-1"
+
+# Fast enough for a test suite, slow enough that a caller that does not wait sees CREATING/UPDATING.
+FAST_AWS_LIKE = AwsLikeOptions(
+    table_create_seconds=0.3,
+    table_update_seconds=0.2,
+    table_delete_seconds=0.2,
+    index_create_seconds=0.6,
+    index_delete_seconds=0.2,
+    ttl_cooldown_seconds=3600.0,
+    seed=1234,
+)
+
+
+@dataclass(frozen=True)
+class LocalDynamoDB:
+    """What a test gets: where the server is, the server itself, and ready-made settings."""
+
+    endpoint_url: str
+    server: LocalServer
+    region: str = REGION
+    env: dict[str, str] = field(default_factory=dict)
+
+    def client(self, max_attempts: int = 1, **kwargs: Any) -> Any:
+        """A boto3 DynamoDB client for this server: standard retry mode, ``max_attempts`` attempts in all.
+
+        (botocore reads ``retries={"max_attempts": n}`` as n *retries*; ``total_max_attempts`` is the
+        total, which is what a test expecting an error to surface wants.)
+        """
+        # Imported here: a test helper; the library itself imports boto3 only in ddbctl.aws.
+        import boto3  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+        from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+
+        config = Config(retries={"mode": "standard", "total_max_attempts": max_attempts})
+        settings: dict[str, Any] = {
+            "endpoint_url": self.endpoint_url,
+            "region_name": self.region,
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            "config": config,
+        }
+        return boto3.client("dynamodb", **{**settings, **kwargs})
+
+
+def local_dynamodb(server: LocalServer) -> LocalDynamoDB:
+    env = {
+        "AWS_ENDPOINT_URL_DYNAMODB": server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    return LocalDynamoDB(endpoint_url=server.endpoint_url, server=server, env=env)
+
+
+@pytest.fixture(scope="session")
+def local_server() -> Iterator[LocalServer]:
+    """A plain moto server for the whole session."""
+    with LocalServer() as server:
+        yield server
+
+
+@pytest.fixture
+def dynamodb(local_server: LocalServer) -> LocalDynamoDB:
+    """The plain server, emptied for this test."""
+    local_server.reset()
+    return local_dynamodb(local_server)
+
+
+@pytest.fixture(scope="session")
+def awslike_server() -> Iterator[LocalServer]:
+    """An AWS-like server with short delays (FAST_AWS_LIKE) for the whole session."""
+    with LocalServer(aws_like=FAST_AWS_LIKE) as server:
+        yield server
+
+
+@pytest.fixture
+def awslike_dynamodb(awslike_server: LocalServer) -> LocalDynamoDB:
+    """The AWS-like server, emptied for this test."""
+    awslike_server.reset()
+    return local_dynamodb(awslike_server)
+
+
+@pytest.fixture
+def local_server_factory() -> Iterator[Callable[..., LocalDynamoDB]]:
+    """Start servers with custom options (e.g. ``aws_like=AwsLikeOptions(ttl_cooldown_seconds=0)``);
+    each is stopped when the test ends."""
+    servers: list[LocalServer] = []
+
+    def start(aws_like: AwsLikeOptions | None = None) -> LocalDynamoDB:
+        server = LocalServer(aws_like=aws_like).start()
+        servers.append(server)
+        return local_dynamodb(server)
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -1,0 +1,95 @@
+"""The operation log and the targeted faults a server keeps, both safe to use from any thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+class OperationLog:
+    """Every DynamoDB request a server received, in arrival order, with its outcome once known."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[dict[str, Any]] = []
+
+    def start(self, operation: str, tables: list[str]) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "operation": operation,
+            "table": tables[0] if tables else None,
+            "tables": tables,
+            "time": time.time(),
+            "status": None,
+            "error": None,
+        }
+        with self._lock:
+            self._entries.append(entry)
+        return entry
+
+    def finish(self, entry: dict[str, Any], status: int, error: str | None) -> None:
+        with self._lock:
+            entry["status"] = status
+            entry["error"] = error
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [{**entry, "tables": list(entry["tables"])} for entry in self._entries]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+@dataclass
+class Fault:
+    """Make the next ``times`` calls (None: every call) of ``operation`` on ``table`` fail."""
+
+    operation: str
+    table: str | None
+    error_code: str
+    message: str
+    status: int = 400
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.operation or not self.error_code:
+            raise ValueError("a fault needs an operation and an error_code")
+        if self.times is not None and self.times < 1:
+            raise ValueError("times must be 1 or more, or None for every call")
+        if not 400 <= self.status <= 599:
+            raise ValueError("status must be an HTTP error status (400-599)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FaultRegistry:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def take(self, operation: str, tables: list[str]) -> Fault | None:
+        """The first fault matching this call, used up by one if it is counted."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.operation == operation and (fault.table is None or fault.table in tables):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times == 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [fault.to_dict() for fault in self._faults]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
