@@ -10,6 +10,14 @@ from ddbctl.local import MUTATING_OPERATIONS
 from ddbctl.local.pytest_plugin import LocalDynamoDB
 
 
+@pytest.fixture(params=["plain", "awslike"])
+def any_dynamodb(request: pytest.FixtureRequest) -> LocalDynamoDB:
+    """The test runs twice: on plain moto, and on the AWS-like server (tables CREATING for a while)."""
+    fixture = "dynamodb" if request.param == "plain" else "awslike_dynamodb"
+    server: LocalDynamoDB = request.getfixturevalue(fixture)
+    return server
+
+
 @pytest.fixture
 def settings_for(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Settings]:
     """Settings pointing at a local server, with its dummy credentials in the environment."""

@@ -23,9 +23,9 @@ STAGING = "construction-expenses-staging-"
 
 
 def test_create_then_export_round_trips_in_another_environment(
-    dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path, tmp_path: Path
+    any_dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path, tmp_path: Path
 ) -> None:
-    production = settings_for(dynamodb, "production")
+    production = settings_for(any_dynamodb, "production")
     created = create_tables(production, example_dir)
     assert created.report is not None and len(created.report.by(Outcome.CREATED)) == 13
 
@@ -33,7 +33,7 @@ def test_create_then_export_round_trips_in_another_environment(
     exported = export_tables(production, first)
     assert len(exported.files) == 13 and (first / "table-summary.txt").is_file()
 
-    staging = settings_for(dynamodb, "staging")
+    staging = settings_for(any_dynamodb, "staging")
     again = create_tables(staging, first)
     assert again.report is not None and len(again.report.by(Outcome.CREATED)) == 13
     second = tmp_path / "second"
@@ -49,10 +49,10 @@ def test_create_then_export_round_trips_in_another_environment(
 
 
 def test_create_applies_the_seed_defaults_and_environment_tags(
-    dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path
+    any_dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path
 ) -> None:
-    create_tables(settings_for(dynamodb, "staging"), example_dir)
-    client = dynamodb.client()
+    create_tables(settings_for(any_dynamodb, "staging"), example_dir)
+    client = any_dynamodb.client()
     table = client.describe_table(TableName=STAGING + "pending-payments")["Table"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["SSEDescription"]["Status"] == "ENABLED"
@@ -68,14 +68,14 @@ def test_create_applies_the_seed_defaults_and_environment_tags(
 
 
 def test_a_second_create_sends_no_mutating_call(
-    dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path
+    any_dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path
 ) -> None:
-    settings = settings_for(dynamodb, "staging")
+    settings = settings_for(any_dynamodb, "staging")
     create_tables(settings, example_dir)
-    dynamodb.server.clear_operations()
+    any_dynamodb.server.clear_operations()
     result = create_tables(settings, example_dir)
     assert result.report is not None and len(result.report.by(Outcome.SKIPPED)) == 13
-    assert mutations(dynamodb) == []
+    assert mutations(any_dynamodb) == []
     assert all(not t.drift for t in result.plan.tables)
 
 
@@ -92,22 +92,22 @@ def test_an_existing_table_that_differs_is_reported(
 
 
 def test_dry_run_sends_nothing_and_shows_what_a_real_run_sends(
-    dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path
+    any_dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path
 ) -> None:
-    settings = settings_for(dynamodb, "dev")
+    settings = settings_for(any_dynamodb, "dev")
     dry = create_tables(settings, example_dir, dry_run=True)
     assert dry.report is None
-    assert mutations(dynamodb) == []
+    assert mutations(any_dynamodb) == []
     shown = [(r.operation, r.params.get("TableName")) for c in dry.plan.changes for r in c.requests()]
     assert len(shown) == 13 + 13 + 2  # CreateTable and PITR for each table, TTL for two
     create_tables(settings, example_dir, concurrency=1)
-    assert mutations(dynamodb) == shown
+    assert mutations(any_dynamodb) == shown
 
 
 def test_other_environments_and_prefixes_are_never_touched(
-    dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path, tmp_path: Path
+    any_dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path, tmp_path: Path
 ) -> None:
-    client = dynamodb.client()
+    client = any_dynamodb.client()
     key = {"AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}
     for name in ("construction-expenses-companies", "construction-expenses-dev-companies",
@@ -115,23 +115,23 @@ def test_other_environments_and_prefixes_are_never_touched(
         client.create_table(TableName=name, **key)
     arn = client.describe_table(TableName="construction-expenses-audit")["Table"]["TableArn"]
     client.tag_resource(ResourceArn=arn, Tags=[{"Key": "Environment", "Value": "qa"}])
-    dynamodb.server.clear_operations()
+    any_dynamodb.server.clear_operations()
 
-    create_tables(settings_for(dynamodb, "staging"), example_dir)
-    touched = {table for _, table in mutations(dynamodb)}
+    create_tables(settings_for(any_dynamodb, "staging"), example_dir)
+    touched = {table for _, table in mutations(any_dynamodb)}
     assert touched and all(t is not None and t.startswith(STAGING) for t in touched)
 
-    exported = export_tables(settings_for(dynamodb, "production"), tmp_path / "out")
+    exported = export_tables(settings_for(any_dynamodb, "production"), tmp_path / "out")
     assert [p.name for p in exported.files] == ["companies.json"]
     assert exported.live.foreign == ("construction-expenses-audit",)
 
 
 def test_one_failing_table_does_not_stop_the_others(
-    dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path
+    any_dynamodb: LocalDynamoDB, settings_for: SettingsFor, example_dir: Path
 ) -> None:
-    dynamodb.server.inject_fault("CreateTable", STAGING + "companies", "AccessDeniedException",
+    any_dynamodb.server.inject_fault("CreateTable", STAGING + "companies", "AccessDeniedException",
                                  "User is not authorized to perform: dynamodb:CreateTable")
-    result = create_tables(settings_for(dynamodb, "staging"), example_dir)
+    result = create_tables(settings_for(any_dynamodb, "staging"), example_dir)
     assert result.report is not None and not result.report.ok
     failed = result.report.by(Outcome.FAILED)
     assert [r.logical for r in failed] == ["companies"]

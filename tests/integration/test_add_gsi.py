@@ -1,0 +1,492 @@
+"""add_gsi and wait_for against the local DynamoDB over HTTP (plain moto and the AWS-like mode)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ddbctl.changes import Change, Request
+from ddbctl.config import Settings, load_settings
+from ddbctl.errors import AwsError, ConfigError, TableNotFound, WaitTimeout
+from ddbctl.execute import Events, TableState
+from ddbctl.local import MUTATING_OPERATIONS, AwsLikeOptions, LocalServer
+from ddbctl.local.pytest_plugin import LocalDynamoDB, local_dynamodb
+from ddbctl.ops.export import export_tables
+from ddbctl.ops.gsi import (
+    GsiInput,
+    GsiResult,
+    IndexOutcome,
+    add_gsi,
+    request_from_input,
+    requests_from_spec,
+    wait_for,
+)
+from ddbctl.plan import TablePlan
+from ddbctl.spec.files import dump_spec, read_spec
+
+PREFIX = "construction-expenses"
+COMPANIES = f"{PREFIX}-companies"
+EXPENSES = f"{PREFIX}-company-expenses"
+SEED_VARIABLES = ("TABLE_NAME", "INDEX_NAME", "PARTITION_KEY", "PARTITION_KEY_TYPE", "SORT_KEY", "SORT_KEY_TYPE",
+                  "PROJECTION_TYPE", "PROJECTION_ATTRIBUTES", "MAX_WAIT", "ENVIRONMENT", "TABLE_PREFIX")
+SLOW_INDEX = AwsLikeOptions(table_create_seconds=0.1, table_update_seconds=0.1, index_create_seconds=1.5, seed=7)
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SEED_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+# -- helpers --------------------------------------------------------------------------------------------
+
+
+def settings_for(db: LocalDynamoDB, **flags: Any) -> Settings:
+    return load_settings({"endpoint_url": db.endpoint_url, "region": db.region, **flags}, environ={})
+
+
+def create_table(db: LocalDynamoDB, name: str = COMPANIES, *, provisioned: bool = False,
+                 gsis: Sequence[tuple[str, str, str]] = ()) -> None:
+    """A table keyed by ``id`` (S) with indexes given as (name, attribute, type); waits until ACTIVE."""
+    client = db.client(max_attempts=5)
+    definitions = {"id": "S", **{attribute: kind for _, attribute, kind in gsis}}
+    throughput = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    request: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in definitions.items()],
+        "BillingMode": "PROVISIONED" if provisioned else "PAY_PER_REQUEST",
+    }
+    if provisioned:
+        request["ProvisionedThroughput"] = throughput
+    if gsis:
+        request["GlobalSecondaryIndexes"] = [
+            {"IndexName": index, "KeySchema": [{"AttributeName": attribute, "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "ALL"}, **({"ProvisionedThroughput": throughput} if provisioned else {})}
+            for index, attribute, _ in gsis
+        ]
+    client.create_table(**request)
+    wait_active(db, name)
+
+
+def describe(db: LocalDynamoDB, name: str = COMPANIES) -> dict[str, Any]:
+    table: dict[str, Any] = db.client(max_attempts=5).describe_table(TableName=name)["Table"]
+    return table
+
+
+def index_of(db: LocalDynamoDB, index: str, name: str = COMPANIES) -> dict[str, Any]:
+    return next(i for i in describe(db, name).get("GlobalSecondaryIndexes") or [] if i["IndexName"] == index)
+
+
+def wait_active(db: LocalDynamoDB, name: str = COMPANIES, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        table = describe(db, name)
+        statuses = [table["TableStatus"], *(i["IndexStatus"] for i in table.get("GlobalSecondaryIndexes") or [])]
+        if set(statuses) == {"ACTIVE"}:
+            return
+        assert time.monotonic() < deadline, f"{name} not ACTIVE: {statuses}"
+        time.sleep(0.05)
+
+
+def start_index_build(db: LocalDynamoDB, index: str, attribute: str, name: str = COMPANIES) -> None:
+    """Start an index build with plain boto3, as another person or tool would."""
+    current = describe(db, name)["AttributeDefinitions"]
+    db.client().update_table(
+        TableName=name,
+        AttributeDefinitions=[*current, {"AttributeName": attribute, "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": index, "Projection": {"ProjectionType": "ALL"},
+                                                 "KeySchema": [{"AttributeName": attribute, "KeyType": "HASH"}]}}],
+    )
+
+
+def mutating_calls(db: LocalDynamoDB) -> list[str]:
+    return [o["operation"] for o in db.server.operations() if o["operation"] in MUTATING_OPERATIONS]
+
+
+def updates(db: LocalDynamoDB) -> list[dict[str, Any]]:
+    return [o for o in db.server.operations() if o["operation"] == "UpdateTable"]
+
+
+def email_index(table: str = "companies", index: str = "by-email", **flags: Any) -> Any:
+    return request_from_input(GsiInput(table=table, index=index, partition_key=flags.pop("key", "email:S"), **flags),
+                              {})
+
+
+def outcomes(result: GsiResult) -> list[tuple[str, str, str]]:
+    """(physical table, index, outcome) of each index, in the result's order."""
+    return [(r.physical, r.index_name, r.outcome.value) for r in result.indexes]
+
+
+class Recorded(Events):
+    """Every progress event, in order (called from the executor's threads)."""
+
+    def __init__(self, on_request: Callable[[Request], None] | None = None) -> None:
+        self.states: list[TableState] = []
+        self.requests: list[Request] = []
+        self.on_request = on_request
+        self._lock = threading.Lock()
+
+    def request_sent(self, table: TablePlan, change: Change, request: Request) -> None:
+        with self._lock:
+            self.requests.append(request)
+        if self.on_request is not None:
+            self.on_request(request)
+
+    def waiting(self, physical: str, state: TableState) -> None:
+        with self._lock:
+            self.states.append(state)
+
+    def index_phases(self, index: str) -> list[str]:
+        """The distinct phases of ``index`` seen, in order: CREATING, backfilling, ACTIVE."""
+        phases: list[str] = []
+        for state in self.states:
+            for name, status, backfilling in state.indexes:
+                phase = "backfilling" if backfilling else status
+                if name == index and (not phases or phases[-1] != phase):
+                    phases.append(phase)
+        return phases
+
+
+@pytest.fixture(scope="module")
+def slow_index_server() -> Iterator[LocalServer]:
+    with LocalServer(aws_like=SLOW_INDEX) as server:
+        yield server
+
+
+@pytest.fixture
+def slow_index(slow_index_server: LocalServer) -> LocalDynamoDB:
+    """An AWS-like server whose index builds take 1.5 s (a third of it before backfilling starts), emptied."""
+    slow_index_server.reset()
+    return local_dynamodb(slow_index_server)
+
+
+# -- the wait ---------------------------------------------------------------------------------------------
+
+
+def test_add_gsi_waits_until_the_index_is_active_and_reports_each_phase(slow_index: LocalDynamoDB) -> None:
+    create_table(slow_index)
+    events = Recorded()
+    result = add_gsi(settings_for(slow_index), email_index(), events=events)
+    assert outcomes(result) == [(COMPANIES, "by-email", "created")]
+    assert result.ok and result.error is None
+    assert index_of(slow_index, "by-email")["IndexStatus"] == "ACTIVE"
+    assert events.index_phases("by-email") == ["CREATING", "backfilling", "ACTIVE"]
+    assert result.indexes[0].elapsed is not None and result.indexes[0].elapsed >= 1.4
+
+
+def test_the_update_carries_the_full_attribute_definitions(dynamodb: LocalDynamoDB) -> None:
+    # Plain moto replaces the table's AttributeDefinitions with the request's: had only the new key's
+    # definition been sent, the table key "id" and the index key "other" would lose theirs.
+    create_table(dynamodb, gsis=[("by-other", "other", "N")])
+    events = Recorded()
+    add_gsi(settings_for(dynamodb), email_index(sort_key="at:N"), events=events)
+    expected = [{"AttributeName": "at", "AttributeType": "N"}, {"AttributeName": "email", "AttributeType": "S"},
+                {"AttributeName": "id", "AttributeType": "S"}, {"AttributeName": "other", "AttributeType": "N"}]
+    assert [r.params["AttributeDefinitions"] for r in events.requests] == [expected]
+    assert sorted(describe(dynamodb)["AttributeDefinitions"], key=lambda d: d["AttributeName"]) == expected
+
+
+# -- skip ------------------------------------------------------------------------------------------------
+
+
+def test_an_existing_index_with_the_same_definition_is_skipped(awslike_dynamodb: LocalDynamoDB) -> None:
+    create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
+    result = add_gsi(settings_for(awslike_dynamodb), email_index(table=COMPANIES))
+    assert outcomes(result) == [(COMPANIES, "by-email", "skipped")]
+    assert result.indexes[0].matches is True
+    assert result.indexes[0].status == "ACTIVE"
+    assert mutating_calls(awslike_dynamodb) == ["CreateTable"]
+
+
+def test_an_existing_index_with_another_definition_is_skipped_and_the_difference_named(
+    awslike_dynamodb: LocalDynamoDB,
+) -> None:
+    create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
+    result = add_gsi(settings_for(awslike_dynamodb), email_index(sort_key="at:N", projection="KEYS_ONLY"))
+    skipped = result.indexes[0]
+    assert (skipped.outcome, skipped.matches) == (IndexOutcome.SKIPPED, False)
+    assert skipped.differences == ("keys email:S (asked email:S+at:N)", "projection ALL (asked KEYS_ONLY)")
+    assert result.ok
+    assert mutating_calls(awslike_dynamodb) == ["CreateTable"]
+
+
+# -- one online index build at a time ------------------------------------------------------------------------
+
+
+def test_a_build_in_progress_is_waited_for_and_no_limit_error_is_provoked(awslike_dynamodb: LocalDynamoDB) -> None:
+    create_table(awslike_dynamodb)
+    start_index_build(awslike_dynamodb, "by-other", "other")
+    started = time.time()
+    result = add_gsi(settings_for(awslike_dynamodb), email_index())
+    assert outcomes(result) == [(COMPANIES, "by-email", "created")]
+    ours = updates(awslike_dynamodb)[-1]
+    assert ours["time"] - started >= 0.5  # sent once by-other (0.6 s) was built, not before
+    assert [o for o in awslike_dynamodb.server.operations() if o["error"]] == []
+    assert {i["IndexName"]: i["IndexStatus"] for i in describe(awslike_dynamodb)["GlobalSecondaryIndexes"]} == {
+        "by-other": "ACTIVE", "by-email": "ACTIVE"}
+
+
+def test_a_limit_exceeded_answer_is_waited_out_and_the_request_sent_again(awslike_dynamodb: LocalDynamoDB) -> None:
+    # A build started by someone else between ddbctl's read and its UpdateTable: DynamoDB says
+    # LimitExceededException; ddbctl waits for the table to settle and sends the same request again.
+    create_table(awslike_dynamodb)
+    awslike_dynamodb.server.inject_fault("UpdateTable", COMPANIES, "LimitExceededException",
+                                         "Subscriber limit exceeded: Only 1 online index can be created or "
+                                         "deleted simultaneously per table", times=1)
+    result = add_gsi(settings_for(awslike_dynamodb), email_index())
+    assert outcomes(result) == [(COMPANIES, "by-email", "created")]
+    assert [o["error"] for o in updates(awslike_dynamodb)] == ["LimitExceededException", None]
+
+
+# -- max wait, then `wait` -------------------------------------------------------------------------------------
+
+
+def test_max_wait_ends_with_a_wait_timeout_and_wait_for_resumes(slow_index: LocalDynamoDB) -> None:
+    create_table(slow_index)
+    settings = settings_for(slow_index)
+    result = add_gsi(settings, email_index(), max_wait=0.3)
+    assert outcomes(result) == [(COMPANIES, "by-email", "failed")]
+    error = result.error
+    assert isinstance(error, WaitTimeout) and error.exit_code == 3
+    assert error.message.startswith(f"index by-email on {COMPANIES} is still CREATING")
+    assert error.message.endswith("after 0.3s (--max-wait/MAX_WAIT); the build goes on inside DynamoDB")
+    assert error.hint == f"keep waiting with: ddbctl wait --table {COMPANIES} --index by-email"
+    assert index_of(slow_index, "by-email")["IndexStatus"] == "CREATING"
+
+    events = Recorded()
+    waited = wait_for(settings, COMPANIES, "by-email", max_wait=10, events=events)
+    assert waited.state.settled
+    assert events.index_phases("by-email")[-1] == "ACTIVE"
+    assert index_of(slow_index, "by-email")["IndexStatus"] == "ACTIVE"
+
+
+def test_wait_for_a_whole_table_times_out_with_a_resume_hint(slow_index: LocalDynamoDB) -> None:
+    create_table(slow_index)
+    start_index_build(slow_index, "by-other", "other")
+    settings = settings_for(slow_index, environment="production")
+    with pytest.raises(WaitTimeout) as excinfo:
+        wait_for(settings, "companies", max_wait=0.2)
+    assert excinfo.value.hint == f"keep waiting with: ddbctl wait --table {COMPANIES}"
+    assert wait_for(settings, "companies", max_wait=10).state.settled
+
+
+def test_wait_for_a_missing_table_or_index_fails_at_once(awslike_dynamodb: LocalDynamoDB) -> None:
+    create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
+    settings = settings_for(awslike_dynamodb)
+    with pytest.raises(TableNotFound):
+        wait_for(settings, "nope-table", max_wait=10)
+    started = time.monotonic()
+    with pytest.raises(AwsError) as excinfo:
+        wait_for(settings, "companies", "by-nothing", max_wait=10)
+    assert time.monotonic() - started < 5
+    assert excinfo.value.message == f"index by-nothing does not exist on {COMPANIES}"
+    assert excinfo.value.hint == "its global secondary indexes: by-email"
+
+
+# -- throttling ----------------------------------------------------------------------------------------------
+
+
+def test_throttling_while_waiting_is_retried(awslike_dynamodb: LocalDynamoDB) -> None:
+    create_table(awslike_dynamodb)
+    server = awslike_dynamodb.server
+
+    def throttle_the_wait(request: Request) -> None:  # the DescribeTable calls that follow get throttled
+        server.inject_fault("DescribeTable", COMPANIES, "ThrottlingException", "Rate of requests exceeds the "
+                            "allowed throughput.", times=2)
+
+    server.clear_operations()
+    result = add_gsi(settings_for(awslike_dynamodb), email_index(), events=Recorded(throttle_the_wait))
+    assert outcomes(result) == [(COMPANIES, "by-email", "created")]
+    after_update = [(o["operation"], o["error"]) for o in server.operations()]
+    after_update = after_update[after_update.index(("UpdateTable", None)) + 1:]
+    assert after_update[:3] == [("DescribeTable", "ThrottlingException")] * 2 + [("DescribeTable", None)]
+    assert index_of(awslike_dynamodb, "by-email")["IndexStatus"] == "ACTIVE"
+
+
+# -- provisioned tables, projections ------------------------------------------------------------------------
+
+
+def test_a_provisioned_table_needs_index_throughput(awslike_dynamodb: LocalDynamoDB) -> None:
+    create_table(awslike_dynamodb, provisioned=True)
+    settings = settings_for(awslike_dynamodb)
+    with pytest.raises(ConfigError) as excinfo:
+        add_gsi(settings, email_index())
+    assert excinfo.value.message == (f"{COMPANIES} uses provisioned capacity: give index by-email its own with "
+                                     "--read-capacity N --write-capacity N")
+    assert mutating_calls(awslike_dynamodb) == ["CreateTable"]
+
+    result = add_gsi(settings, email_index(read_capacity=5, write_capacity=3))
+    assert outcomes(result) == [(COMPANIES, "by-email", "created")]
+    throughput = index_of(awslike_dynamodb, "by-email")["ProvisionedThroughput"]
+    assert (throughput["ReadCapacityUnits"], throughput["WriteCapacityUnits"]) == (5, 3)
+
+
+def test_an_on_demand_table_refuses_index_throughput(awslike_dynamodb: LocalDynamoDB) -> None:
+    create_table(awslike_dynamodb)
+    with pytest.raises(ConfigError, match="is on-demand"):
+        add_gsi(settings_for(awslike_dynamodb), email_index(read_capacity=5, write_capacity=3))
+    assert mutating_calls(awslike_dynamodb) == ["CreateTable"]
+
+
+def test_include_projection(awslike_dynamodb: LocalDynamoDB) -> None:
+    create_table(awslike_dynamodb)
+    add_gsi(settings_for(awslike_dynamodb), email_index(projection="INCLUDE", attributes="name,status"))
+    projection = index_of(awslike_dynamodb, "by-email")["Projection"]
+    assert projection["ProjectionType"] == "INCLUDE"
+    assert sorted(projection["NonKeyAttributes"]) == ["name", "status"]
+
+
+# -- several indexes -------------------------------------------------------------------------------------------
+
+
+def spec_file(directory: Path, logical: str, gsis: Sequence[tuple[str, str, str]]) -> Path:
+    document = {
+        "TableName": logical,
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"},
+                                 *({"AttributeName": a, "AttributeType": t} for _, a, t in gsis)],
+        "GlobalSecondaryIndexes": [{"IndexName": i, "KeySchema": [{"AttributeName": a, "KeyType": "HASH"}],
+                                    "Projection": {"ProjectionType": "ALL"}} for i, a, _ in gsis],
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{logical}.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_two_indexes_of_one_table_are_built_one_after_another(awslike_dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
+    create_table(awslike_dynamodb)
+    settings = settings_for(awslike_dynamodb)
+    path = spec_file(tmp_path, "companies", [("by-email", "email", "S"), ("by-vat", "vat", "N")])
+    result = add_gsi(settings, requests_from_spec(path, settings.namespace))
+    assert outcomes(result) == [(COMPANIES, "by-email", "created"), (COMPANIES, "by-vat", "created")]
+    first, second = updates(awslike_dynamodb)
+    assert (first["error"], second["error"]) == (None, None)
+    assert second["time"] - first["time"] >= 0.6  # the second was sent once the first was built
+    table = describe(awslike_dynamodb)
+    assert {i["IndexName"]: i["IndexStatus"] for i in table["GlobalSecondaryIndexes"]} == {
+        "by-email": "ACTIVE", "by-vat": "ACTIVE"}
+    assert {"AttributeName": "vat", "AttributeType": "N"} in table["AttributeDefinitions"]
+
+
+def test_indexes_of_two_tables_are_built_in_parallel(awslike_dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
+    create_table(awslike_dynamodb, COMPANIES)
+    create_table(awslike_dynamodb, EXPENSES)
+    spec_file(tmp_path, "companies", [("by-email", "email", "S")])
+    spec_file(tmp_path, "company-expenses", [("by-company", "companyId", "S")])
+    settings = settings_for(awslike_dynamodb)
+    result = add_gsi(settings, requests_from_spec(tmp_path, settings.namespace))
+    assert sorted(outcomes(result)) == [(COMPANIES, "by-email", "created"),
+                                        (EXPENSES, "by-company", "created")]
+    first, second = updates(awslike_dynamodb)
+    assert {first["table"], second["table"]} == {COMPANIES, EXPENSES}
+    assert abs(second["time"] - first["time"]) < 0.6  # the second did not wait for the first build
+
+
+def test_indexes_the_live_table_has_are_skipped_from_a_spec(awslike_dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
+    create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
+    settings = settings_for(awslike_dynamodb)
+    path = spec_file(tmp_path, "companies", [("by-email", "email", "S"), ("by-vat", "vat", "N")])
+    result = add_gsi(settings, requests_from_spec(path, settings.namespace))
+    assert outcomes(result) == [(COMPANIES, "by-email", "skipped"), (COMPANIES, "by-vat", "created")]
+    assert len(updates(awslike_dynamodb)) == 1
+
+
+def test_a_wait_timeout_leaves_the_next_index_of_the_table_unsent(slow_index: LocalDynamoDB, tmp_path: Path) -> None:
+    create_table(slow_index)
+    settings = settings_for(slow_index)
+    path = spec_file(tmp_path, "companies", [("by-email", "email", "S"), ("by-vat", "vat", "N")])
+    result = add_gsi(settings, requests_from_spec(path, settings.namespace), max_wait=0.3)
+    assert outcomes(result) == [(COMPANIES, "by-email", "failed"), (COMPANIES, "by-vat", "not-sent")]
+    assert result.indexes[1].note == "not requested: index by-email did not finish; run add-gsi again"
+    assert result.error is not None and result.error.hint == (
+        f"keep waiting with: ddbctl wait --table {COMPANIES} --index by-email; then run add-gsi again for by-vat")
+    assert len(updates(slow_index)) == 1
+
+
+# -- spec files in step -------------------------------------------------------------------------------------
+
+
+def test_dir_adds_the_new_index_to_the_tables_spec_file(awslike_dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
+    create_table(awslike_dynamodb)
+    settings = settings_for(awslike_dynamodb)
+    export_tables(settings, tmp_path)
+    path = tmp_path / "companies.json"
+    result = add_gsi(settings, email_index(sort_key="at:N"), directory=tmp_path)
+    assert [(u.path, u.changed, u.note) for u in result.files] == [(path, True, None)]
+    spec, problems = read_spec(path, settings.namespace)
+    assert problems == [] and spec is not None
+    index = spec.gsi("by-email")
+    assert index is not None and index.key_attributes == ("email", "at")
+    assert spec.attribute_types == {"id": "S", "email": "S", "at": "N"}
+    assert path.read_text() == dump_spec(spec)  # deterministic formatting
+
+    export_tables(settings, tmp_path / "again")  # the file now says what a fresh export says
+    assert (tmp_path / "again" / "companies.json").read_text() == path.read_text()
+
+
+def test_dir_does_not_create_a_missing_spec_file(awslike_dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
+    create_table(awslike_dynamodb)
+    result = add_gsi(settings_for(awslike_dynamodb), email_index(), directory=tmp_path)
+    assert outcomes(result) == [(COMPANIES, "by-email", "created")]
+    assert [(u.changed, u.note) for u in result.files] == [(False, (
+        f"no such file: not created (write the table's full spec with `ddbctl export --table companies "
+        f"--dir {tmp_path}`)"))]
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- dry run, bad input ---------------------------------------------------------------------------------------
+
+
+def test_dry_run_plans_the_exact_request_and_sends_no_change(awslike_dynamodb: LocalDynamoDB) -> None:
+    create_table(awslike_dynamodb)
+    result = add_gsi(settings_for(awslike_dynamodb), email_index(), dry_run=True)
+    assert outcomes(result) == [(COMPANIES, "by-email", "planned")]
+    assert result.report is None
+    assert [request.params for change in result.plan.changes for request in change.requests()] == [{
+        "TableName": COMPANIES,
+        "AttributeDefinitions": [{"AttributeName": "email", "AttributeType": "S"},
+                                 {"AttributeName": "id", "AttributeType": "S"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": {
+            "IndexName": "by-email", "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}}],
+    }]
+    assert mutating_calls(awslike_dynamodb) == ["CreateTable"]
+    assert "GlobalSecondaryIndexes" not in describe(awslike_dynamodb)
+
+
+def test_a_key_attribute_defined_with_another_type_is_refused(awslike_dynamodb: LocalDynamoDB) -> None:
+    create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
+    with pytest.raises(ConfigError) as excinfo:
+        add_gsi(settings_for(awslike_dynamodb), email_index(index="by-email-number", key="email:N"))
+    assert excinfo.value.message == (f"attribute 'email' is already defined as S on {COMPANIES} (used by index "
+                                     "by-email): index by-email-number cannot use it as N")
+    with pytest.raises(ConfigError, match=r"attribute 'id' is already defined as S .*\(used by the table's key\)"):
+        add_gsi(settings_for(awslike_dynamodb), email_index(index="by-id", key="id:N"))
+    assert mutating_calls(awslike_dynamodb) == ["CreateTable"]
+
+
+def test_a_missing_table_is_reported_before_any_change(awslike_dynamodb: LocalDynamoDB) -> None:
+    with pytest.raises(TableNotFound) as excinfo:
+        add_gsi(settings_for(awslike_dynamodb, environment="staging"), email_index(table="companies"))
+    assert excinfo.value.message == f"table {PREFIX}-staging-companies does not exist"
+    assert mutating_calls(awslike_dynamodb) == []
+
+
+def test_the_twenty_index_limit_is_checked_before_any_change(dynamodb: LocalDynamoDB) -> None:
+    create_table(dynamodb, gsis=[(f"by-a{n:02}", f"a{n:02}", "S") for n in range(20)])
+    with pytest.raises(ConfigError) as excinfo:
+        add_gsi(settings_for(dynamodb), email_index())
+    assert excinfo.value.message == (f"{COMPANIES} has 20 global secondary indexes: adding 1 would exceed "
+                                     "DynamoDB's limit of 20 per table")
+    assert mutating_calls(dynamodb) == ["CreateTable"]
