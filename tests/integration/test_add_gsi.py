@@ -18,15 +18,8 @@ from ddbctl.execute import Events, TableState
 from ddbctl.local import MUTATING_OPERATIONS, AwsLikeOptions, LocalServer
 from ddbctl.local.pytest_plugin import LocalDynamoDB, local_dynamodb
 from ddbctl.ops.export import export_tables
-from ddbctl.ops.gsi import (
-    GsiInput,
-    GsiResult,
-    IndexOutcome,
-    add_gsi,
-    request_from_input,
-    requests_from_spec,
-    wait_for,
-)
+from ddbctl.ops.gsi import GsiResult, IndexOutcome, add_gsi, wait_for
+from ddbctl.ops.gsi_input import GsiInput, request_from_input, requests_from_spec
 from ddbctl.plan import TablePlan
 from ddbctl.spec.files import dump_spec, read_spec
 

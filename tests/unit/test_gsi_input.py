@@ -10,17 +10,14 @@ import pytest
 from ddbctl.config import load_settings
 from ddbctl.errors import ConfigError, SpecError
 from ddbctl.naming import Namespace
-from ddbctl.ops.gsi import (
+from ddbctl.ops.gsi import add_gsi, index_differences, wait_command, wait_for
+from ddbctl.ops.gsi_input import (
     GsiInput,
     IndexRequest,
-    add_gsi,
-    index_differences,
     index_request,
     request_from_input,
     requests_from_spec,
     resolve_table,
-    wait_command,
-    wait_for,
 )
 from ddbctl.spec.model import GlobalSecondaryIndex, Projection, ProvisionedThroughput
 

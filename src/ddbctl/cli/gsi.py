@@ -14,18 +14,15 @@ from ..execute import TableResult, describe_requests
 from ..naming import Namespace
 from ..ops.gsi import (
     DEFAULT_MAX_WAIT,
-    GsiInput,
     GsiResult,
     IndexOutcome,
-    IndexRequest,
     IndexResult,
     WaitResult,
     add_gsi,
-    request_from_input,
-    requests_from_spec,
     wait_command,
     wait_for,
 )
+from ..ops.gsi_input import GsiInput, IndexRequest, request_from_input, requests_from_spec
 from .progress import ConsoleEvents
 from .render import plan_data, print_requests
 from .state import CliState, concurrency_option, dir_option, max_wait_option, pass_state, reported_errors
