@@ -50,6 +50,10 @@ class Namespace:
             return None
         return rest
 
+    def resolve(self, name: str) -> str:
+        """The logical name of a user's table argument: a physical name of this namespace, else a logical one."""
+        return self.logical(name) or name
+
     def owns(self, physical: str) -> bool:
         return self.logical(physical) is not None
 

@@ -40,7 +40,7 @@ def export_tables(
     directory = directory or settings.schema_dir
     context = context or connect(settings, concurrency=concurrency)
     namespace = context.namespace
-    wanted = None if tables is None else [_logical(name, settings) for name in tables]
+    wanted = None if tables is None else [namespace.resolve(name) for name in tables]
     live = read_live(context.dynamo, namespace, wanted, concurrency=concurrency)
     for logical in wanted or ():
         if logical not in live.tables:
@@ -61,8 +61,3 @@ def export_tables(
         path for path in sorted(directory.glob("*.json")) if path not in files
     )
     return ExportResult(directory, files, summary, live, stale)
-
-
-def _logical(name: str, settings: Settings) -> str:
-    """A --table argument: a logical name, or a physical name of the selected environment."""
-    return settings.namespace.logical(name) or name

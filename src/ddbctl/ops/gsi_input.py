@@ -145,7 +145,7 @@ def input_error(problems: Sequence[str]) -> ConfigError:
 
 def resolve_table(name: str, namespace: Namespace) -> tuple[str, str]:
     """(logical, physical) of a --table argument: a physical name of the environment, else a logical name."""
-    logical = namespace.logical(name) or name
+    logical = namespace.resolve(name)
     return logical, namespace.physical(logical)
 
 
