@@ -26,7 +26,6 @@ from common import (
     require_baseline,
     timed,
 )
-
 from ddbctl.local import LocalServer
 
 
