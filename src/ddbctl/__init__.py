@@ -10,8 +10,10 @@ The library API (no CLI needed)::
 from .config import Settings, load_settings
 from .errors import DdbctlError, SpecError
 from .naming import Namespace, table_name
+from .ops.converge import apply_plan, plan_tables
 from .ops.create import create_tables
 from .ops.export import export_tables
+from .ops.gsi import add_gsi, wait_for
 from .spec.model import TableSpec
 
 __version__ = "0.1.0"
@@ -23,8 +25,12 @@ __all__ = [
     "SpecError",
     "TableSpec",
     "__version__",
+    "add_gsi",
+    "apply_plan",
     "create_tables",
     "export_tables",
     "load_settings",
+    "plan_tables",
     "table_name",
+    "wait_for",
 ]

@@ -12,6 +12,9 @@ from typing import Any, ClassVar
 
 from .spec.convert import create_table_request
 from .spec.model import (
+    PITR_OFF,
+    PROVISIONED,
+    TTL_OFF,
     AttributeDefinition,
     GlobalSecondaryIndex,
     OnDemandThroughput,
@@ -43,6 +46,11 @@ class Change:
     # True when the step is an UpdateTable/CreateTable whose effect DynamoDB applies asynchronously.
     settles: ClassVar[bool] = True
 
+    @property
+    def is_destructive(self) -> bool:
+        """Whether this step destroys data or a safeguard (runs only with --allow-destroy)."""
+        return self.destructive
+
     def requests(self) -> tuple[Request, ...]:
         raise NotImplementedError
 
@@ -69,10 +77,8 @@ class CreateTable(Change):
         # TTL and PITR are separate steps after creation: the new table starts with both off.
         return self.spec.model_copy(
             update={
-                "time_to_live_specification": TimeToLiveSpecification(Enabled=False),
-                "point_in_time_recovery_specification": PointInTimeRecoverySpecification(
-                    PointInTimeRecoveryEnabled=False
-                ),
+                "time_to_live_specification": TTL_OFF,
+                "point_in_time_recovery_specification": PITR_OFF,
             }
         )
 
@@ -104,6 +110,9 @@ class DeleteTable(Change):
 @dataclass(frozen=True)
 class DeleteIndex(Change):
     index_name: str = field(kw_only=True)
+    # True when the file keeps an index of this name with other keys or projection: DynamoDB cannot
+    # change an index in place, so it is deleted and created anew.
+    recreate: bool = field(default=False, kw_only=True)
     kind: ClassVar[str] = "delete-index"
     destructive: ClassVar[bool] = True
 
@@ -116,6 +125,8 @@ class DeleteIndex(Change):
         return _with_used_attributes(spec.model_copy(update={"global_secondary_indexes": remaining}), spec)
 
     def summary(self) -> str:
+        if self.recreate:
+            return f"delete index {self.index_name} (to re-create it: its keys or projection changed)"
         return f"delete index {self.index_name}"
 
 
@@ -147,13 +158,34 @@ class CreateIndex(Change):
 
 
 @dataclass(frozen=True)
+class IndexCapacity:
+    """New throughput of one existing global secondary index (within an UpdateCapacity)."""
+
+    index_name: str
+    provisioned: ProvisionedThroughput | None = None
+    on_demand: OnDemandThroughput | None = None
+
+    def to_request(self) -> Json:
+        update: Json = {"IndexName": self.index_name}
+        if self.provisioned is not None:
+            update["ProvisionedThroughput"] = self.provisioned.to_request()
+        if self.on_demand is not None:
+            update["OnDemandThroughput"] = self.on_demand.to_request()
+        return {"Update": update}
+
+
+@dataclass(frozen=True)
 class UpdateCapacity(Change):
-    """Billing mode, table and index throughput, on-demand limits: one UpdateTable."""
+    """Billing mode, table and index throughput, on-demand limits: one UpdateTable.
+
+    Switching to PROVISIONED carries the throughput of the table and of every index, as DynamoDB
+    requires; switching to PAY_PER_REQUEST carries none.
+    """
 
     billing_mode: str | None = field(default=None, kw_only=True)
     provisioned_throughput: ProvisionedThroughput | None = field(default=None, kw_only=True)
     on_demand_throughput: OnDemandThroughput | None = field(default=None, kw_only=True)
-    index_throughput: tuple[tuple[str, ProvisionedThroughput], ...] = field(default=(), kw_only=True)
+    indexes: tuple[IndexCapacity, ...] = field(default=(), kw_only=True)
     kind: ClassVar[str] = "update-capacity"
 
     def requests(self) -> tuple[Request, ...]:
@@ -164,36 +196,22 @@ class UpdateCapacity(Change):
             params["ProvisionedThroughput"] = self.provisioned_throughput.to_request()
         if self.on_demand_throughput is not None:
             params["OnDemandThroughput"] = self.on_demand_throughput.to_request()
-        if self.index_throughput:
-            params["GlobalSecondaryIndexUpdates"] = [
-                {"Update": {"IndexName": name, "ProvisionedThroughput": throughput.to_request()}}
-                for name, throughput in self.index_throughput
-            ]
+        if self.indexes:
+            params["GlobalSecondaryIndexUpdates"] = [index.to_request() for index in self.indexes]
         return self._update(**params)
 
     def apply(self, spec: TableSpec | None) -> TableSpec:
         assert spec is not None
         billing = self.billing_mode or spec.billing_mode
-        by_name = dict(self.index_throughput)
-        on_demand_table = billing == "PAY_PER_REQUEST"
-        indexes = tuple(
-            index.model_copy(
-                update={
-                    "provisioned_throughput": None if on_demand_table else by_name.get(
-                        index.index_name, index.provisioned_throughput
-                    ),
-                    "on_demand_throughput": index.on_demand_throughput if on_demand_table else None,
-                }
-            )
-            for index in spec.gsis
-        )
+        provisioned = billing == PROVISIONED
+        by_name = {index.index_name: index for index in self.indexes}
+        indexes = tuple(_index_capacity(index, by_name.get(index.index_name), provisioned) for index in spec.gsis)
         return spec.model_copy(
             update={
                 "billing_mode": billing,
-                "provisioned_throughput": None if on_demand_table else (
-                    self.provisioned_throughput or spec.provisioned_throughput
-                ),
-                "on_demand_throughput": None if not on_demand_table else (
+                "provisioned_throughput": (self.provisioned_throughput or spec.provisioned_throughput)
+                if provisioned else None,
+                "on_demand_throughput": None if provisioned else (
                     self.on_demand_throughput or spec.on_demand_throughput
                 ),
                 "global_secondary_indexes": indexes,
@@ -202,15 +220,40 @@ class UpdateCapacity(Change):
 
     def summary(self) -> str:
         parts = []
-        if self.billing_mode:
-            parts.append(f"billing mode -> {self.billing_mode}")
         if self.provisioned_throughput:
-            t = self.provisioned_throughput
-            parts.append(f"throughput -> {t.read_capacity_units}R/{t.write_capacity_units}W")
+            parts.append(f"table {_units(self.provisioned_throughput)}")
         if self.on_demand_throughput:
-            parts.append("on-demand limits")
-        parts.extend(f"index {name} throughput" for name, _ in self.index_throughput)
-        return "update " + ", ".join(parts)
+            parts.append(f"table {_limits(self.on_demand_throughput)}")
+        for index in self.indexes:
+            units = _units(index.provisioned) if index.provisioned else _limits(index.on_demand)
+            parts.append(f"index {index.index_name} {units}")
+        details = "; ".join(parts)
+        if self.billing_mode == PROVISIONED:
+            return f"switch billing to provisioned ({details})"
+        if self.billing_mode is not None:
+            return "switch billing to on-demand" + (f" ({details})" if details else "")
+        return f"update throughput: {details}"
+
+
+def _index_capacity(
+    index: GlobalSecondaryIndex, change: IndexCapacity | None, provisioned: bool
+) -> GlobalSecondaryIndex:
+    if not provisioned:
+        on_demand = change.on_demand if change and change.on_demand else index.on_demand_throughput
+        return index.model_copy(update={"provisioned_throughput": None, "on_demand_throughput": on_demand})
+    throughput = change.provisioned if change and change.provisioned else index.provisioned_throughput
+    return index.model_copy(update={"provisioned_throughput": throughput, "on_demand_throughput": None})
+
+
+def _units(throughput: ProvisionedThroughput) -> str:
+    return f"{throughput.read_capacity_units}R/{throughput.write_capacity_units}W"
+
+
+def _limits(throughput: OnDemandThroughput | None) -> str:
+    if throughput is None:
+        return "on-demand"
+    read, write = throughput.max_read_request_units, throughput.max_write_request_units
+    return f"max {read if read is not None else '-'}R/{write if write is not None else '-'}W on demand"
 
 
 @dataclass(frozen=True)
@@ -298,9 +341,7 @@ class UpdateTTL(Change):
 
     def apply(self, spec: TableSpec | None) -> TableSpec:
         assert spec is not None
-        ttl = TimeToLiveSpecification(Enabled=True, AttributeName=self.attribute_name) if self.enabled else (
-            TimeToLiveSpecification(Enabled=False)
-        )
+        ttl = TimeToLiveSpecification(enabled=True, attribute_name=self.attribute_name) if self.enabled else TTL_OFF
         return spec.model_copy(update={"time_to_live_specification": ttl})
 
     def summary(self) -> str:
@@ -376,11 +417,11 @@ class UntagTable(Change):
 
 def is_destructive(change: Change) -> bool:
     """Whether ``change`` destroys data or a safeguard (needs --allow-destroy)."""
-    return change.destructive or bool(getattr(change, "is_destructive", False))
+    return change.is_destructive
 
 
 def _tags(tags: dict[str, str]) -> tuple[Tag, ...]:
-    return tuple(Tag(Key=key, Value=value) for key, value in sorted(tags.items()))
+    return tuple(Tag(key=key, value=value) for key, value in sorted(tags.items()))
 
 
 def _with_used_attributes(spec: TableSpec, before: TableSpec) -> TableSpec:

@@ -8,15 +8,16 @@ available after creation, the TTL change cool-down.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from .aws import Dynamo, Json
-from .changes import Change, CreateTable, DeleteTable, Request
-from .errors import AwsError, DdbctlError, StalePlan, TableNotFound, WaitTimeout
+from .changes import Change, CreateTable, DeleteTable, Request, UpdateTTL
+from .errors import AwsError, DdbctlError, StalePlan, TableNotFound, UnsafeChange, WaitTimeout
 from .live import live_spec
 from .plan import Plan, Status, TablePlan, equivalent
 from .waiting import SYSTEM_CLOCK, Clock, Expired, poll
@@ -26,7 +27,9 @@ BUSY_STATUSES = {"CREATING", "UPDATING", "DELETING"}
 _RETRY_AFTER_SETTLING = {"LimitExceededException", "ResourceInUseException"}
 _RETRY_LATER = {"ContinuousBackupsUnavailableException"}
 _TTL_COOLDOWN = "modified multiple times within a fixed interval"
-RETRY_DELAY = 1.0
+RETRY_DELAY = 1.0  # first pause before re-sending a refused request; doubles up to MAX_RETRY_DELAY
+MAX_RETRY_DELAY = 30.0
+MAX_IDLE_REFUSALS = 2  # "busy" answers from a table that is idle: a real refusal after this many
 
 
 class Outcome(StrEnum):
@@ -105,11 +108,22 @@ class ExecOptions:
 
 
 def execute(plan: Plan, dynamo: Dynamo, options: ExecOptions | None = None, events: Events | None = None) -> Report:
-    """Carry out ``plan``: tables concurrently (bounded), one table's steps in order. Never raises per table."""
+    """Carry out ``plan``: tables concurrently (bounded), one table's steps in order. Never raises per table.
+
+    On KeyboardInterrupt the workers stop before their next request or wait, and the interrupt is
+    re-raised: every request sent goes on inside DynamoDB, and planning again picks up from there.
+    """
     options = options or ExecOptions()
     runner = _Runner(dynamo, options, events or Events())
-    with ThreadPoolExecutor(max_workers=max(1, options.concurrency)) as pool:
-        results = tuple(pool.map(runner.run_table, plan.tables))
+    pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency))
+    try:
+        futures = [pool.submit(runner.run_table, table) for table in plan.tables]
+        results = tuple(future.result() for future in futures)
+    except BaseException:
+        runner.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return Report(results)
 
 
@@ -156,10 +170,30 @@ def _describe_state(state: TableState) -> str:
 class _Runner:
     def __init__(self, dynamo: Dynamo, options: ExecOptions, events: Events) -> None:
         self.dynamo = dynamo
-        self.options = options
         self.events = events
+        self._stopping = threading.Event()
+        self.options = replace(options, clock=replace(options.clock, sleep=self._sleep))
+        self._sleep_for = options.clock.sleep
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def _sleep(self, seconds: float) -> None:
+        """The clock's sleep, cut short when apply is interrupted."""
+        if self._sleep_for is SYSTEM_CLOCK.sleep:
+            self._stopping.wait(seconds)  # wakes at once when stopped
+        else:
+            self._sleep_for(seconds)
+        self._check_stopping()
+
+    def _check_stopping(self) -> None:
+        if self._stopping.is_set():
+            raise _Stopped
 
     def run_table(self, table: TablePlan) -> TableResult:
+        if table.status is Status.REFUSED:
+            error = UnsafeChange(table.reason or "refused", hint="nothing was sent for this table")
+            return self._finish(TableResult(table.logical, table.physical, Outcome.FAILED, error=error))
         if not table.changes:
             outcome = Outcome.UNCHANGED if table.status is Status.UNCHANGED else Outcome.SKIPPED
             return self._finish(TableResult(table.logical, table.physical, outcome, note=table.reason))
@@ -189,7 +223,12 @@ class _Runner:
 
     def _recheck(self, table: TablePlan) -> bool:
         """Whether the table is known idle. Refuses a plan made against a different live state."""
-        if table.before is None or not self.options.recheck:
+        if not self.options.recheck:
+            return False
+        if table.before is None:
+            if self.dynamo.describe_table(table.physical) is not None:
+                raise StalePlan(f"{table.physical} was created since the plan was made",
+                                hint="run `ddbctl plan` again and review the new plan")
             return False
         live = self.dynamo.describe_live(table.physical)
         if live is None:
@@ -211,9 +250,17 @@ class _Runner:
             self._send_one(table, change, request)
 
     def _send_one(self, table: TablePlan, change: Change, request: Request) -> None:
+        """Send ``request``, riding out DynamoDB's "not now" answers until --max-wait.
+
+        A busy table (LimitExceeded, ResourceInUse) is waited for, then the request sent again; the
+        same answer from an idle table is retried a few times only, as it is then no passing state.
+        """
         clock = self.options.clock
-        deadline = clock.now() + self.options.max_wait
+        start = clock.now()
+        delay = RETRY_DELAY
+        idle_refusals = 0
         while True:
+            self._check_stopping()
             self.events.request_sent(table, change, request)
             try:
                 self.dynamo.call(request.operation, request.params)
@@ -221,12 +268,39 @@ class _Runner:
             except AwsError as exc:
                 if request.operation == "CreateTable" and exc.code == "ResourceInUseException":
                     raise _AlreadyExists from exc
-                if not _transient(exc) or clock.now() >= deadline:
+                if not _transient(exc):
                     raise
+                waited = clock.now() - start
+                if waited >= self.options.max_wait:
+                    raise _gave_up(table.physical, change, exc, waited, self.options.max_wait) from exc
                 if exc.code in _RETRY_AFTER_SETTLING:
-                    self._settle(table.physical)
-                else:
-                    clock.sleep(RETRY_DELAY)
+                    if self._wait_if_busy(table.physical):
+                        continue
+                    idle_refusals += 1
+                    if idle_refusals > MAX_IDLE_REFUSALS:
+                        raise
+                clock.sleep(min(delay, max(self.options.max_wait - waited, 0.0)))
+                delay = min(delay * 2, MAX_RETRY_DELAY)
+
+    def _wait_if_busy(self, physical: str) -> bool:
+        """Wait for the table to settle; whether it was busy at all."""
+        if TableState.of(physical, self.dynamo.describe_table(physical)).settled:
+            return False
+        self._settle(physical)
+        return True
+
+
+def _gave_up(physical: str, change: Change, exc: AwsError, waited: float, max_wait: float) -> WaitTimeout:
+    if isinstance(change, UpdateTTL):
+        return WaitTimeout(
+            f"{physical}: DynamoDB still refuses to {change.summary()} after {waited:.0f}s (--max-wait "
+            f"{max_wait:g}): it allows one TTL change per table within about an hour",
+            hint="run `ddbctl apply` again later: it picks up where this run stopped",
+        )
+    return WaitTimeout(
+        f"{physical}: {change.summary()} still refused after {waited:.0f}s (--max-wait {max_wait:g}): {exc.message}",
+        hint="run `ddbctl apply` again later: it picks up where this run stopped",
+    )
 
 
 def _transient(exc: AwsError) -> bool:
@@ -237,6 +311,10 @@ def _transient(exc: AwsError) -> bool:
 
 class _AlreadyExists(Exception):
     pass
+
+
+class _Stopped(BaseException):
+    """Raised in a worker when apply is interrupted; not a DdbctlError, so it ends the worker."""
 
 
 def describe_requests(plan: Plan) -> list[dict[str, Any]]:

@@ -3,7 +3,12 @@
 Order within one table follows DynamoDB's rules (and Terraform's provider): delete indexes -> table
 class -> billing/throughput -> stream -> deletion protection -> create indexes one at a time -> SSE ->
 TTL -> PITR -> tags. Key schema and LSIs cannot change in place: such a table is refused, not replaced.
-Each step is computed on the state the previous kept steps leave, so a plan is exactly reachable.
+
+Each step is computed on the state the steps kept before it leave, so a plan is exactly reachable.
+A step is *held* when it is destructive and ``allow_destroy`` is off, or when DynamoDB would refuse it
+in the state a held step leaves behind (an index whose key needs an attribute type the held index
+still uses, a switch to provisioned billing while an index without throughput remains). Everything
+else still converges.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from .changes import (
     CreateTable,
     DeleteIndex,
     DeleteTable,
+    IndexCapacity,
     TagTable,
     UntagTable,
     UpdateCapacity,
@@ -31,7 +37,16 @@ from .changes import (
 )
 from .naming import Namespace
 from .spec.convert import with_managed_tags
-from .spec.model import AttributeDefinition, GlobalSecondaryIndex, StreamSpecification, TableSpec, Tag
+from .spec.model import (
+    PROVISIONED,
+    TTL_OFF,
+    AttributeDefinition,
+    GlobalSecondaryIndex,
+    LocalSecondaryIndex,
+    StreamSpecification,
+    TableSpec,
+    Tag,
+)
 
 
 class Scope(StrEnum):
@@ -42,11 +57,11 @@ class Scope(StrEnum):
 
 class Status(StrEnum):
     CREATE = "create"
-    UPDATE = "update"
+    UPDATE = "update"  # differs from its file: changes planned, or held (see TablePlan.held)
     UNCHANGED = "unchanged"
     EXISTS = "exists"  # create scope: present already (maybe differing: see ``drift``)
     UNMANAGED = "unmanaged"  # live in the environment, no spec file
-    REFUSED = "refused"  # cannot converge in place (key schema, LSIs)
+    REFUSED = "refused"  # cannot converge in place (key schema, LSIs, deletion protection)
 
 
 @dataclass(frozen=True)
@@ -63,7 +78,7 @@ class TablePlan:
     status: Status
     before: TableSpec | None  # the live state this plan was made against; None = table missing
     changes: tuple[Change, ...] = ()
-    held: tuple[Change, ...] = ()  # destructive steps held back for want of --allow-destroy
+    held: tuple[Change, ...] = ()  # steps held back: destructive without --allow-destroy, or blocked by one
     drift: tuple[str, ...] = ()  # differences out of this plan's scope, for the report
     reason: str | None = None  # why refused
 
@@ -79,8 +94,21 @@ class Plan:
         return tuple(change for table in self.tables for change in table.changes)
 
     @property
+    def held(self) -> tuple[Change, ...]:
+        return tuple(change for table in self.tables for change in table.held)
+
+    @property
+    def refused(self) -> tuple[TablePlan, ...]:
+        return tuple(table for table in self.tables if table.status is Status.REFUSED)
+
+    @property
     def is_empty(self) -> bool:
         return not self.changes
+
+    @property
+    def converged(self) -> bool:
+        """Nothing to do, nothing held, nothing refused: the live tables match the files."""
+        return not (self.changes or self.held or self.refused)
 
     def table(self, logical: str) -> TablePlan:
         return next(t for t in self.tables if t.logical == logical)
@@ -129,11 +157,29 @@ def simulate(spec: TableSpec | None, changes: tuple[Change, ...] | list[Change])
     return spec
 
 
+def normal_form(spec: TableSpec) -> TableSpec:
+    """``spec`` with defaults filled in, lists sorted, only the attribute definitions a key uses, and
+    disabled TTL without an attribute name.
+
+    DynamoDB (and moto) may keep describing the attribute of a deleted index for a while; it is no
+    part of the table's definition, so it never counts as a difference.
+    """
+    spec = spec.with_defaults().canonical()
+    used = set(spec.key_attributes())
+    update: dict[str, object] = {
+        "attribute_definitions": tuple(d for d in spec.attribute_definitions if d.attribute_name in used)
+    }
+    ttl = spec.time_to_live_specification
+    if ttl is not None and not ttl.enabled:
+        update["time_to_live_specification"] = TTL_OFF  # the attribute name of disabled TTL means nothing
+    return spec.model_copy(update=update)
+
+
 def equivalent(a: TableSpec | None, b: TableSpec | None) -> bool:
     """Whether two specs describe the same table (defaults filled in, order ignored)."""
     if a is None or b is None:
         return a is b
-    return a.with_defaults().canonical() == b.with_defaults().canonical()
+    return normal_form(a) == normal_form(b)
 
 
 # -- per table -----------------------------------------------------------------------------------------
@@ -149,6 +195,7 @@ def _plan_missing(logical: str, physical: str, target: TableSpec, options: PlanO
     pitr = target.point_in_time_recovery_specification
     if pitr is not None and pitr.point_in_time_recovery_enabled:
         changes.append(UpdatePITR(physical, pitr=pitr))
+    _check_reaches(physical, simulate(None, changes), target)
     return TablePlan(logical, physical, Status.CREATE, None, tuple(changes))
 
 
@@ -158,7 +205,7 @@ def _plan_unmanaged(logical: str, physical: str, current: TableSpec, options: Pl
     if current.deletion_protection_enabled:
         return TablePlan(
             logical, physical, Status.REFUSED, current,
-            reason="no spec file, but deletion protection is on: never deleted by ddbctl",
+            reason="no spec file, but deletion protection is on: ddbctl never deletes a protected table",
         )
     delete = DeleteTable(physical)
     if options.allow_destroy:
@@ -169,42 +216,53 @@ def _plan_unmanaged(logical: str, physical: str, current: TableSpec, options: Pl
 def _plan_existing(
     logical: str, physical: str, target: TableSpec, current: TableSpec, arn: str, options: PlanOptions
 ) -> TablePlan:
-    current = current.with_defaults().canonical()
-    target = resolve(target, current)
+    current = normal_form(current)
+    target = resolve(normal_form(target), current)
     reason = replacement_reason(target, current)
     if reason is not None:
         return TablePlan(logical, physical, Status.REFUSED, current, reason=reason)
-    every = list(_steps(physical, arn, target, current, keep=lambda _: True))
     if options.scope is Scope.CREATE:
+        every, _ = converge_steps(physical, arn, target, current, allowed=lambda _: True)
         return TablePlan(logical, physical, Status.EXISTS, current, drift=tuple(c.summary() for c in every))
+    kept, not_kept = converge_steps(physical, arn, target, current, allowed=_allowed(options))
+    if options.scope is Scope.ALL:
+        held, drift = not_kept, []
+        if not held:
+            _check_reaches(physical, simulate(current, kept), target)
+    else:
+        held = [c for c in not_kept if is_destructive(c) or isinstance(c, CreateIndex)]
+        drift = [c.summary() for c in not_kept if c not in held]
+    status = Status.UPDATE if kept or held else Status.UNCHANGED
+    return TablePlan(logical, physical, status, current, tuple(kept), tuple(held), tuple(drift))
 
-    def keep(change: Change) -> bool:
+
+def _allowed(options: PlanOptions) -> Callable[[Change], bool]:
+    def allowed(change: Change) -> bool:
         if options.scope is Scope.INDEXES and not isinstance(change, CreateIndex):
             return False
         return options.allow_destroy or not is_destructive(change)
 
-    kept = list(_steps(physical, arn, target, current, keep))
-    held = [c for c in every if is_destructive(c) and not options.allow_destroy]
-    if options.scope is Scope.ALL and not held:
-        reached = simulate(current, kept)
-        if not equivalent(reached, target):  # the planner's own invariant: a full plan reaches the target
-            raise AssertionError(f"planner bug: plan for {physical} does not reach its target")
-    drift = tuple(c.summary() for c in every if c not in kept and c not in held)
-    status = Status.UPDATE if kept else Status.UNCHANGED
-    return TablePlan(logical, physical, status, current, tuple(kept), tuple(held), drift)
+    return allowed
+
+
+def _check_reaches(physical: str, reached: TableSpec | None, target: TableSpec) -> None:
+    # The planner's own invariant: a plan with nothing held takes the table exactly to its target.
+    if not equivalent(reached, target):
+        raise AssertionError(f"planner bug: the plan for {physical} does not reach its target")
 
 
 def resolve(target: TableSpec, current: TableSpec) -> TableSpec:
     """``target`` with the details its file leaves open taken from the live table, so they never show as changes.
 
-    Open details: the KMS key of enabled SSE (AWS managed by default), the PITR recovery period, and
-    on-demand throughput limits of the table and of indexes the file does not limit.
+    Open details: the KMS key of enabled SSE (AWS managed by default), the PITR recovery period,
+    and on-demand throughput limits of the table and of indexes the file does not limit.
     """
     update: dict[str, object] = {}
     sse, live_sse = target.sse_specification, current.sse_specification
     if sse is not None and sse.enabled and sse.kms_master_key_id is None and live_sse is not None and live_sse.enabled:
         update["sse_specification"] = live_sse
-    pitr, live_pitr = target.point_in_time_recovery_specification, current.point_in_time_recovery_specification
+    pitr = target.point_in_time_recovery_specification
+    live_pitr = current.point_in_time_recovery_specification
     if (
         pitr is not None and live_pitr is not None and pitr.point_in_time_recovery_enabled
         and live_pitr.point_in_time_recovery_enabled and pitr.recovery_period_in_days is None
@@ -212,13 +270,13 @@ def resolve(target: TableSpec, current: TableSpec) -> TableSpec:
         update["point_in_time_recovery_specification"] = live_pitr
     if target.on_demand_throughput is None and target.billing_mode == current.billing_mode:
         update["on_demand_throughput"] = current.on_demand_throughput
-    update["global_secondary_indexes"] = tuple(_resolve_index(index, current) for index in target.gsis)
+    update["global_secondary_indexes"] = tuple(_resolve_index(index, target, current) for index in target.gsis)
     return target.model_copy(update=update)
 
 
-def _resolve_index(index: GlobalSecondaryIndex, current: TableSpec) -> GlobalSecondaryIndex:
+def _resolve_index(index: GlobalSecondaryIndex, target: TableSpec, current: TableSpec) -> GlobalSecondaryIndex:
     live = current.gsi(index.index_name)
-    if live is None or index.on_demand_throughput is not None:
+    if live is None or index.on_demand_throughput is not None or target.billing_mode != current.billing_mode:
         return index
     return index.model_copy(update={"on_demand_throughput": live.on_demand_throughput})
 
@@ -228,74 +286,121 @@ def replacement_reason(target: TableSpec, current: TableSpec) -> str | None:
     if target.key_schema != current.key_schema:
         return (
             f"key schema differs (live {_keys(current)}, file {_keys(target)}): DynamoDB cannot change a "
-            "table's keys; create a new table and migrate the data"
+            "table's keys; a new table is needed: create one and migrate the data"
         )
     if target.lsis != current.lsis:
         return (
-            "local secondary indexes differ: DynamoDB creates LSIs only with the table; create a new table "
-            "and migrate the data"
+            f"local secondary indexes differ (live {_names(current.lsis)}, file {_names(target.lsis)}): "
+            "DynamoDB creates LSIs only with the table; a new table is needed: create one and migrate the data"
         )
     live_types = current.attribute_types
+    table_keys = {k.attribute_name for k in current.key_schema}
     for name, kind in target.attribute_types.items():
-        in_use = name in {k.attribute_name for k in current.key_schema} or any(
-            name in i.key_attributes for i in current.lsis
-        )
+        in_use = name in table_keys or any(name in i.key_attributes for i in current.lsis)
         if in_use and live_types.get(name, kind) != kind:
-            return f"attribute {name!r} is {live_types[name]} in the live table and {kind} in the file"
+            return (
+                f"key attribute {name!r} is {live_types[name]} in the live table and {kind} in the file: "
+                "a new table is needed: create one and migrate the data"
+            )
     return None
 
 
 def _keys(spec: TableSpec) -> str:
-    return "+".join(f"{k.attribute_name}:{spec.attribute_types.get(k.attribute_name, '?')}" for k in spec.key_schema)
+    types = spec.attribute_types
+    return "+".join(f"{k.attribute_name}:{types.get(k.attribute_name, '?')}" for k in spec.key_schema)
+
+
+def _names(indexes: tuple[LocalSecondaryIndex, ...]) -> str:
+    return ", ".join(index.index_name for index in indexes) or "none"
 
 
 # -- the steps, in DynamoDB's order --------------------------------------------------------------------
 
 
-def _steps(
-    physical: str, arn: str, target: TableSpec, current: TableSpec, keep: Callable[[Change], bool]
-) -> Iterator[Change]:
-    state = current
-    for step in (
-        _index_deletions, _table_class, _capacity, _stream, _deletion_protection,
-        _index_creations, _sse, _ttl, _pitr, _tags,
-    ):
-        for change in step(physical, arn, target, state):
-            if keep(change):
-                applied = change.apply(state)
+@dataclass
+class _Draft:
+    """One table while its plan is drawn up: ``state`` is where the steps kept so far leave it."""
+
+    physical: str
+    arn: str
+    target: TableSpec
+    state: TableSpec
+
+
+Step = Callable[[_Draft], Iterator[Change]]
+
+
+def converge_steps(
+    physical: str, arn: str, target: TableSpec, current: TableSpec, allowed: Callable[[Change], bool]
+) -> tuple[list[Change], list[Change]]:
+    """(kept, not kept): the steps from ``current`` to ``target`` in DynamoDB's order.
+
+    A step is kept when ``allowed`` and DynamoDB would accept it in the state the kept steps before it
+    leave; each step is computed on that state, so every kept step changes something.
+    """
+    draft = _Draft(physical, arn, target, current)
+    kept: list[Change] = []
+    not_kept: list[Change] = []
+    for step in STEPS:
+        for change in step(draft):
+            if allowed(change) and blocker(change, draft.state) is None:
+                applied = change.apply(draft.state)
                 assert applied is not None
-                state = applied
-            yield change
+                draft.state = applied
+                kept.append(change)
+            else:
+                not_kept.append(change)
+    return kept, not_kept
 
 
-Step = Callable[[str, str, TableSpec, TableSpec], Iterator[Change]]
+def blocker(change: Change, state: TableSpec) -> str | None:
+    """Why DynamoDB would refuse ``change`` on a table in ``state``, or None."""
+    if isinstance(change, CreateIndex):
+        used = set(state.key_attributes())
+        types = state.attribute_types
+        for definition in change.attribute_definitions:
+            name = definition.attribute_name
+            if name in used and types.get(name) != definition.attribute_type:
+                return f"attribute {name!r} is still {types.get(name)} in a key of the table or another index"
+        if (change.index.provisioned_throughput is not None) != (state.billing_mode == PROVISIONED):
+            return f"the index's throughput does not fit the table's billing mode {state.billing_mode}"
+    if isinstance(change, UpdateCapacity) and change.billing_mode == PROVISIONED:
+        given = {index.index_name for index in change.indexes if index.provisioned is not None}
+        missing = sorted(i.index_name for i in state.gsis if i.index_name not in given)
+        if missing:
+            return f"provisioned billing needs throughput for index(es) {', '.join(missing)}"
+    return None
 
 
-def _index_deletions(physical: str, arn: str, target: TableSpec, state: TableSpec) -> Iterator[Change]:
-    for index in state.gsis:
-        wanted = target.gsi(index.index_name)
-        if wanted is None or not _same_index_shape(wanted, index, target, state):
-            yield DeleteIndex(physical, index_name=index.index_name)
+def _index_deletions(draft: _Draft) -> Iterator[Change]:
+    for index in tuple(draft.state.gsis):
+        wanted = draft.target.gsi(index.index_name)
+        if wanted is None:
+            yield DeleteIndex(draft.physical, index_name=index.index_name)
+        elif not _same_index_shape(wanted, index, draft.target, draft.state):
+            yield DeleteIndex(draft.physical, index_name=index.index_name, recreate=True)
 
 
 def _same_index_shape(a: GlobalSecondaryIndex, b: GlobalSecondaryIndex, ta: TableSpec, tb: TableSpec) -> bool:
     same_types = all(ta.attribute_types.get(n) == tb.attribute_types.get(n) for n in a.key_attributes)
-    return a.key_schema == b.key_schema and a.projection.canonical() == b.projection.canonical() and same_types
+    same_projection = a.projection.canonical() == b.projection.canonical()
+    return a.key_schema == b.key_schema and same_projection and same_types
 
 
-def _table_class(physical: str, arn: str, target: TableSpec, state: TableSpec) -> Iterator[Change]:
-    if target.table_class != state.table_class and target.table_class is not None:
-        yield UpdateTableClass(physical, table_class=target.table_class)
+def _table_class(draft: _Draft) -> Iterator[Change]:
+    wanted = draft.target.table_class
+    if wanted is not None and wanted != draft.state.table_class:
+        yield UpdateTableClass(draft.physical, table_class=wanted)
 
 
-def _capacity(physical: str, arn: str, target: TableSpec, state: TableSpec) -> Iterator[Change]:
-    provisioned = target.billing_mode == "PROVISIONED"
+def _capacity(draft: _Draft) -> Iterator[Change]:
+    target, state = draft.target, draft.state
+    provisioned = target.billing_mode == PROVISIONED
     switching = target.billing_mode != state.billing_mode
-    index_throughput = tuple(
-        (index.index_name, wanted.provisioned_throughput)
-        for index in state.gsis
-        if (wanted := target.gsi(index.index_name)) is not None and wanted.provisioned_throughput is not None
-        and provisioned and (switching or wanted.provisioned_throughput != index.provisioned_throughput)
+    indexes = tuple(
+        capacity for index in state.gsis
+        if (wanted := target.gsi(index.index_name)) is not None
+        and (capacity := _index_capacity_change(wanted, index, provisioned, switching)) is not None
     )
     table_throughput = target.provisioned_throughput if provisioned and (
         switching or target.provisioned_throughput != state.provisioned_throughput
@@ -303,75 +408,97 @@ def _capacity(physical: str, arn: str, target: TableSpec, state: TableSpec) -> I
     on_demand = target.on_demand_throughput if (
         not provisioned and target.on_demand_throughput != state.on_demand_throughput
     ) else None
-    if switching or table_throughput or on_demand or index_throughput:
+    if switching or table_throughput or on_demand or indexes:
         yield UpdateCapacity(
-            physical,
+            draft.physical,
             billing_mode=target.billing_mode if switching else None,
             provisioned_throughput=table_throughput,
             on_demand_throughput=on_demand,
-            index_throughput=index_throughput,
+            indexes=indexes,
         )
 
 
-def _stream(physical: str, arn: str, target: TableSpec, state: TableSpec) -> Iterator[Change]:
-    wanted, live = target.stream_specification, state.stream_specification
+def _index_capacity_change(
+    wanted: GlobalSecondaryIndex, live: GlobalSecondaryIndex, provisioned: bool, switching: bool
+) -> IndexCapacity | None:
+    if provisioned:
+        throughput = wanted.provisioned_throughput
+        if throughput is not None and (switching or throughput != live.provisioned_throughput):
+            return IndexCapacity(wanted.index_name, provisioned=throughput)
+        return None
+    limits = wanted.on_demand_throughput
+    if limits is not None and limits != live.on_demand_throughput:
+        return IndexCapacity(wanted.index_name, on_demand=limits)
+    return None
+
+
+def _stream(draft: _Draft) -> Iterator[Change]:
+    wanted, live = draft.target.stream_specification, draft.state.stream_specification
     if wanted is None or wanted == live:
         return
     if wanted.stream_enabled and live is not None and live.stream_enabled:
         # DynamoDB cannot change the view type of an enabled stream: disable, then enable anew.
-        yield UpdateStream(physical, stream=StreamSpecification(StreamEnabled=False))
-    yield UpdateStream(physical, stream=wanted)
+        yield UpdateStream(draft.physical, stream=StreamSpecification(stream_enabled=False))
+    yield UpdateStream(draft.physical, stream=wanted)
 
 
-def _deletion_protection(physical: str, arn: str, target: TableSpec, state: TableSpec) -> Iterator[Change]:
-    if bool(target.deletion_protection_enabled) != bool(state.deletion_protection_enabled):
-        yield UpdateDeletionProtection(physical, enabled=bool(target.deletion_protection_enabled))
+def _deletion_protection(draft: _Draft) -> Iterator[Change]:
+    wanted = bool(draft.target.deletion_protection_enabled)
+    if wanted != bool(draft.state.deletion_protection_enabled):
+        yield UpdateDeletionProtection(draft.physical, enabled=wanted)
 
 
-def _index_creations(physical: str, arn: str, target: TableSpec, state: TableSpec) -> Iterator[Change]:
-    # Each creation is its own UpdateTable, computed on the state after the previous one: DynamoDB
-    # builds one online index per table at a time, and its AttributeDefinitions must cover all keys.
-    for index in target.gsis:
+def _index_creations(draft: _Draft) -> Iterator[Change]:
+    # One UpdateTable per index, each computed on the state after the previous kept one: DynamoDB
+    # builds one online index per table at a time, and AttributeDefinitions must cover every key.
+    for index in draft.target.gsis:
+        state = draft.state
         if state.gsi(index.index_name) is not None:
             continue
-        types = {**state.attribute_types, **target.attribute_types}
+        types = {**state.attribute_types, **draft.target.attribute_types}
         with_index = state.model_copy(update={"global_secondary_indexes": (*state.gsis, index)})
         definitions = tuple(
-            AttributeDefinition(AttributeName=name, AttributeType=types[name])  # type: ignore[arg-type]
+            AttributeDefinition(attribute_name=name, attribute_type=types[name])
             for name in sorted(with_index.key_attributes())
         )
-        change = CreateIndex(physical, index=index, attribute_definitions=definitions)
-        state = change.apply(state)
-        yield change
+        yield CreateIndex(draft.physical, index=index, attribute_definitions=definitions)
 
 
-def _sse(physical: str, arn: str, target: TableSpec, state: TableSpec) -> Iterator[Change]:
-    if target.sse_specification is not None and target.sse_specification != state.sse_specification:
-        yield UpdateSSE(physical, sse=target.sse_specification)
+def _sse(draft: _Draft) -> Iterator[Change]:
+    wanted = draft.target.sse_specification
+    if wanted is not None and wanted != draft.state.sse_specification:
+        yield UpdateSSE(draft.physical, sse=wanted)
 
 
-def _ttl(physical: str, arn: str, target: TableSpec, state: TableSpec) -> Iterator[Change]:
-    wanted, live = target.time_to_live_specification, state.time_to_live_specification
+def _ttl(draft: _Draft) -> Iterator[Change]:
+    wanted, live = draft.target.time_to_live_specification, draft.state.time_to_live_specification
     if wanted is None or wanted == live:
         return
     if live is not None and live.enabled and live.attribute_name:
         # Renaming the TTL attribute is disable, then enable (DynamoDB refuses a direct switch).
-        yield UpdateTTL(physical, enabled=False, attribute_name=live.attribute_name)
+        yield UpdateTTL(draft.physical, enabled=False, attribute_name=live.attribute_name)
     if wanted.enabled and wanted.attribute_name:
-        yield UpdateTTL(physical, enabled=True, attribute_name=wanted.attribute_name)
+        yield UpdateTTL(draft.physical, enabled=True, attribute_name=wanted.attribute_name)
 
 
-def _pitr(physical: str, arn: str, target: TableSpec, state: TableSpec) -> Iterator[Change]:
-    wanted = target.point_in_time_recovery_specification
-    if wanted is not None and wanted != state.point_in_time_recovery_specification:
-        yield UpdatePITR(physical, pitr=wanted)
+def _pitr(draft: _Draft) -> Iterator[Change]:
+    wanted = draft.target.point_in_time_recovery_specification
+    if wanted is not None and wanted != draft.state.point_in_time_recovery_specification:
+        yield UpdatePITR(draft.physical, pitr=wanted)
 
 
-def _tags(physical: str, arn: str, target: TableSpec, state: TableSpec) -> Iterator[Change]:
-    wanted, live = target.tag_map, state.tag_map
+def _tags(draft: _Draft) -> Iterator[Change]:
+    wanted, live = draft.target.tag_map, draft.state.tag_map
     changed = {k: v for k, v in wanted.items() if live.get(k) != v}
     removed = tuple(sorted(k for k in live if k not in wanted))
     if changed:
-        yield TagTable(physical, arn=arn, tags=tuple(Tag(Key=k, Value=v) for k, v in sorted(changed.items())))
+        tags = tuple(Tag(key=k, value=v) for k, v in sorted(changed.items()))
+        yield TagTable(draft.physical, arn=draft.arn, tags=tags)
     if removed:
-        yield UntagTable(physical, arn=arn, keys=removed)
+        yield UntagTable(draft.physical, arn=draft.arn, keys=removed)
+
+
+STEPS: tuple[Step, ...] = (
+    _index_deletions, _table_class, _capacity, _stream, _deletion_protection,
+    _index_creations, _sse, _ttl, _pitr, _tags,
+)

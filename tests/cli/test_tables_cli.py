@@ -117,3 +117,11 @@ def test_demo_runs_the_main_job_end_to_end(run: Run, tmp_path: Path) -> None:
     assert "13 created" in result.stdout
     assert "second create: 13 skipped, 0 created" in result.stdout
     assert len(list(tmp_path.glob("*.json"))) == 13
+
+
+def test_settings_flags_work_after_the_command_too_and_win(run: Run, dynamodb: LocalDynamoDB,
+                                                            example_dir: Path) -> None:
+    result = run("-e", "dev", "create", "-e", "staging", "--dir", str(example_dir), "--dry-run", server=dynamodb)
+    assert result.exit_code == 0
+    assert '"TableName": "construction-expenses-staging-companies"' in result.stdout
+    assert "construction-expenses-dev-" not in result.stdout

@@ -18,6 +18,8 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     return {
         "environment": plan.environment,
         "changes": len(plan.changes),
+        "converged": plan.converged,
+        "counts": plan_counts(plan),
         "tables": [
             {
                 "table": t.logical,
@@ -28,7 +30,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                      "requests": [{"operation": r.operation, "params": r.params} for r in c.requests()]}
                     for c in t.changes
                 ],
-                "held": [{"kind": c.kind, "summary": c.summary()} for c in t.held],
+                "held": [{"kind": c.kind, "summary": c.summary(), "destructive": is_destructive(c)} for c in t.held],
                 "drift": list(t.drift),
                 "reason": t.reason,
             }
@@ -37,24 +39,62 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     }
 
 
+def plan_counts(plan: Plan) -> dict[str, int]:
+    tables = plan.tables
+    return {
+        "create": sum(1 for t in tables if t.status is Status.CREATE),
+        "update": sum(1 for t in tables if t.status is Status.UPDATE and t.changes),
+        "unchanged": sum(1 for t in tables if t.status is Status.UNCHANGED),
+        "changes": len(plan.changes),
+        "destructive": sum(1 for c in plan.changes if is_destructive(c)),
+        "held": len(plan.held),
+        "refused": len(plan.refused),
+        "unmanaged": sum(1 for t in tables if t.status is Status.UNMANAGED),
+    }
+
+
+_LABELS = {
+    Status.EXISTS: "exists",
+    Status.UNMANAGED: "live table with no spec file: left alone",
+    Status.REFUSED: "refused",
+}
+
+
 def print_plan(state: CliState, plan: Plan, *, show_unchanged: bool = False) -> None:
+    """Per table, each step in the order it runs; held and refused steps with the reason."""
     out = state.out
     for table in plan.tables:
         if table.status in (Status.UNCHANGED, Status.EXISTS) and not (table.drift or show_unchanged):
             continue
-        label = {Status.EXISTS: "exists", Status.UNMANAGED: "live table with no spec file (left alone)"}.get(
-            table.status, table.status.value)
+        label = _LABELS.get(table.status, table.status.value)
         out.print(f"{_STATUS_MARK[table.status]} [bold]{table.physical}[/] [dim]({label})[/]", highlight=False)
         for number, change in enumerate(table.changes, 1):
             warn = " [red](destructive)[/]" if is_destructive(change) else ""
             out.print(f"    {number}. {change.summary()}{warn}", highlight=False)
         for change in table.held:
-            out.print(f"    [yellow]held:[/] {change.summary()} (destructive: needs --allow-destroy)",
-                      highlight=False)
+            why = "destructive: needs --allow-destroy" if is_destructive(change) else "waits for a held step"
+            out.print(f"    [yellow]held:[/] {change.summary()} ({why})", highlight=False)
         for line in table.drift:
             out.print(f"    [yellow]differs from file:[/] {line}", highlight=False)
         if table.reason:
             out.print(f"    [red]refused:[/] {table.reason}", highlight=False)
+
+
+def plan_summary(plan: Plan) -> str:
+    """One line: what the plan does, holds and refuses."""
+    counts = plan_counts(plan)
+    if plan.converged:
+        extra = f" ({counts['unmanaged']} live table(s) without a spec file left alone)" if counts["unmanaged"] else ""
+        return f"No changes: the live tables match the spec files{extra}."
+    parts = [f"{counts['create']} to create, {counts['update']} to update, {counts['changes']} change(s)"
+             + (f" ({counts['destructive']} destructive)" if counts["destructive"] else "")]
+    if counts["held"]:
+        parts.append(f"{counts['held']} held (destructive or waiting for one: rerun with --allow-destroy)")
+    if counts["refused"]:
+        parts.append(f"{counts['refused']} table(s) refused")
+    if counts["unmanaged"]:
+        parts.append(f"{counts['unmanaged']} live table(s) without a spec file left alone (--prune deletes them)")
+    return "Plan: " + "; ".join(parts) + "."
 
 
 def print_requests(state: CliState, plan: Plan) -> None:
@@ -107,6 +147,9 @@ def _details(result: TableResult, planned: TablePlan | None) -> str:
         return f"exists but differs from its file ({len(planned.drift)} change(s)): run `ddbctl plan` to see them"
     if planned is not None and planned.status is Status.EXISTS:
         return "exists"
+    if planned is not None and planned.held:
+        held = ", ".join(change.summary() for change in planned.held)
+        return f"held: {held} (destructive: rerun with --allow-destroy)"
     return result.note or ""
 
 
