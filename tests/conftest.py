@@ -1,13 +1,17 @@
-"""Shared fixtures: the local DynamoDB servers (ddbctl.local.pytest_plugin) and small helpers."""
+"""Shared fixtures. The local DynamoDB servers come from ddbctl.local.pytest_plugin (loaded by -p in pyproject)."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["ddbctl.local.pytest_plugin"]
+from ddbctl.local import LocalServer
+from ddbctl.local.pytest_plugin import LocalDynamoDB, local_dynamodb
+
+from .servers import SLOW_INDEX
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "src" / "ddbctl" / "examples" / "construction-expenses" / "schemas"
 
@@ -18,3 +22,16 @@ def example_dir(tmp_path: Path) -> Path:
     target = tmp_path / "schemas"
     shutil.copytree(EXAMPLE_DIR, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def slow_index_server() -> Iterator[LocalServer]:
+    with LocalServer(aws_like=SLOW_INDEX) as server:
+        yield server
+
+
+@pytest.fixture
+def slow_index(slow_index_server: LocalServer) -> LocalDynamoDB:
+    """An AWS-like server whose index builds take 1.5 s (the first 0.5 s before backfilling), emptied."""
+    slow_index_server.reset()
+    return local_dynamodb(slow_index_server)

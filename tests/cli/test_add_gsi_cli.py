@@ -6,7 +6,8 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ddbctl.cli.main import cli
-from ddbctl.local import MUTATING_OPERATIONS, AwsLikeOptions, LocalServer
-from ddbctl.local.pytest_plugin import LocalDynamoDB, local_dynamodb
+from ddbctl.local import MUTATING_OPERATIONS
+from ddbctl.local.pytest_plugin import LocalDynamoDB
+
+from ..servers import BUILD_IN_PROGRESS_SECONDS, SLOW_INDEX
 
 PREFIX = "construction-expenses"
 COMPANIES = f"{PREFIX}-companies"
@@ -28,25 +31,11 @@ BASE_ENV: dict[str, str | None] = {
     "ENVIRONMENT": None, "TABLE_PREFIX": None, "DDBCTL_CONFIG": None, **dict.fromkeys(SEED_VARIABLES),
 }
 NO_CHANGE = "  hint: no change was sent to DynamoDB\n"
-SLOW_INDEX = AwsLikeOptions(table_create_seconds=0.1, table_update_seconds=0.1, index_create_seconds=1.5, seed=7)
 
 
 @pytest.fixture(autouse=True)
 def in_empty_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no ddbctl.toml of the repository is picked up
-
-
-@pytest.fixture(scope="module")
-def slow_index_server() -> Iterator[LocalServer]:
-    with LocalServer(aws_like=SLOW_INDEX) as server:
-        yield server
-
-
-@pytest.fixture
-def slow_index(slow_index_server: LocalServer) -> LocalDynamoDB:
-    """An AWS-like server whose index builds take 1.5 s (the first 0.5 s before backfilling), emptied."""
-    slow_index_server.reset()
-    return local_dynamodb(slow_index_server)
 
 
 def ddbctl(db: LocalDynamoDB, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -226,7 +215,11 @@ def test_an_existing_different_index_is_skipped_and_the_difference_shown(awslike
 # -- one build at a time, throttling --------------------------------------------------------------------------------
 
 
-def test_a_build_in_progress_is_waited_for_and_no_limit_error_surfaces(slow_index: LocalDynamoDB) -> None:
+def test_a_build_in_progress_is_waited_for_and_no_limit_error_surfaces(
+    local_server_factory: Callable[..., LocalDynamoDB],
+) -> None:
+    # The other build lasts long enough that ddbctl, however slow a loaded machine starts, sees it running.
+    slow_index = local_server_factory(replace(SLOW_INDEX, index_create_seconds=BUILD_IN_PROGRESS_SECONDS))
     create_table(slow_index)
     start_index_build(slow_index, "by-other", "other")
     result = add_gsi(slow_index, *EMAIL)
@@ -237,7 +230,7 @@ def test_a_build_in_progress_is_waited_for_and_no_limit_error_surfaces(slow_inde
     assert any("index by-other CREATING" in line for line in progress[:sent])  # seen, and waited for
     assert "LimitExceeded" not in result.stdout + result.stderr
     theirs, ours = [o for o in slow_index.server.operations() if o["operation"] == "UpdateTable"]
-    assert ours["time"] >= theirs["time"] + SLOW_INDEX.index_create_seconds  # sent once by-other was built
+    assert ours["time"] >= theirs["time"] + BUILD_IN_PROGRESS_SECONDS  # sent once by-other was built
     assert [o for o in slow_index.server.operations() if o["error"]] == []
     assert statuses(slow_index) == {"ACTIVE"}
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +16,21 @@ from ddbctl.changes import Change, Request
 from ddbctl.config import Settings, load_settings
 from ddbctl.errors import AwsError, ConfigError, TableNotFound, WaitTimeout
 from ddbctl.execute import Events, TableState
-from ddbctl.local import MUTATING_OPERATIONS, AwsLikeOptions, LocalServer
-from ddbctl.local.pytest_plugin import LocalDynamoDB, local_dynamodb
+from ddbctl.local import MUTATING_OPERATIONS
+from ddbctl.local.pytest_plugin import LocalDynamoDB
 from ddbctl.ops.export import export_tables
 from ddbctl.ops.gsi import GsiResult, IndexOutcome, add_gsi, wait_for
 from ddbctl.ops.gsi_input import GsiInput, request_from_input, requests_from_spec
 from ddbctl.plan import TablePlan
 from ddbctl.spec.files import dump_spec, read_spec
 
+from ..servers import BUILD_IN_PROGRESS_SECONDS, SLOW_INDEX
+
 PREFIX = "construction-expenses"
 COMPANIES = f"{PREFIX}-companies"
 EXPENSES = f"{PREFIX}-company-expenses"
 SEED_VARIABLES = ("TABLE_NAME", "INDEX_NAME", "PARTITION_KEY", "PARTITION_KEY_TYPE", "SORT_KEY", "SORT_KEY_TYPE",
                   "PROJECTION_TYPE", "PROJECTION_ATTRIBUTES", "MAX_WAIT", "ENVIRONMENT", "TABLE_PREFIX")
-SLOW_INDEX = AwsLikeOptions(table_create_seconds=0.1, table_update_seconds=0.1, index_create_seconds=1.5, seed=7)
 
 
 @pytest.fixture(autouse=True)
@@ -161,19 +163,6 @@ class Recorded(Events):
         return phases
 
 
-@pytest.fixture(scope="module")
-def slow_index_server() -> Iterator[LocalServer]:
-    with LocalServer(aws_like=SLOW_INDEX) as server:
-        yield server
-
-
-@pytest.fixture
-def slow_index(slow_index_server: LocalServer) -> LocalDynamoDB:
-    """An AWS-like server whose index builds take 1.5 s (a third of it before backfilling starts), emptied."""
-    slow_index_server.reset()
-    return local_dynamodb(slow_index_server)
-
-
 # -- the wait ---------------------------------------------------------------------------------------------
 
 
@@ -227,7 +216,11 @@ def test_an_existing_index_with_another_definition_is_skipped_and_the_difference
 # -- one online index build at a time ------------------------------------------------------------------------
 
 
-def test_a_build_in_progress_is_waited_for_and_no_limit_error_is_provoked(slow_index: LocalDynamoDB) -> None:
+def test_a_build_in_progress_is_waited_for_and_no_limit_error_is_provoked(
+    local_server_factory: Callable[..., LocalDynamoDB],
+) -> None:
+    # The other build lasts long enough that ddbctl, however slow a loaded machine starts, sees it running.
+    slow_index = local_server_factory(replace(SLOW_INDEX, index_create_seconds=BUILD_IN_PROGRESS_SECONDS))
     create_table(slow_index)
     start_index_build(slow_index, "by-other", "other")
     events = Recorded()
@@ -235,7 +228,7 @@ def test_a_build_in_progress_is_waited_for_and_no_limit_error_is_provoked(slow_i
     assert outcomes(result) == [(COMPANIES, "by-email", "created")]
     assert "CREATING" in events.index_phases("by-other")  # seen, and waited for
     theirs, ours = updates(slow_index)
-    assert ours["time"] >= theirs["time"] + SLOW_INDEX.index_create_seconds  # sent once by-other was built
+    assert ours["time"] >= theirs["time"] + BUILD_IN_PROGRESS_SECONDS  # sent once by-other was built
     assert [o for o in slow_index.server.operations() if o["error"]] == []
     assert {i["IndexName"]: i["IndexStatus"] for i in describe(slow_index)["GlobalSecondaryIndexes"]} == {
         "by-other": "ACTIVE", "by-email": "ACTIVE"}

@@ -42,7 +42,6 @@ KEYS_ONLY = {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
 MAX_WAIT = 30.0
 # Waits poll with backoff up to 5 s, made for DynamoDB's minutes; on the fast server, poll often instead.
 QUICK_POLLS = Clock(sleep=lambda seconds: time.sleep(min(seconds, 0.05)))
-MOTO_GAP = "the local server (moto) does not implement this yet (reported to the lead)"
 
 pytestmark = pytest.mark.awslike
 
@@ -166,8 +165,7 @@ def test_billing_switches_both_ways_with_index_throughput(
     ({"StreamEnabled": False}, {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}, 1),
     ({"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}, {"StreamEnabled": False}, 1),
     pytest.param({"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-                 {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}, 2, id="view-change",
-                 marks=pytest.mark.xfail(strict=True, reason=f"re-enabling a disabled stream: {MOTO_GAP}")),
+                 {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}, 2, id="view-change"),
 ], ids=["enable", "disable", "view-change"])
 def test_stream_changes(awslike_dynamodb: LocalDynamoDB, staging: Settings, tmp_path: Path,
                         before: dict[str, Any], after: dict[str, Any], requests: int) -> None:
@@ -179,7 +177,6 @@ def test_stream_changes(awslike_dynamodb: LocalDynamoDB, staging: Settings, tmp_
     assert_converged(staging, tmp_path / "s")
 
 
-@pytest.mark.xfail(strict=True, reason=f"TableClass: {MOTO_GAP}")
 def test_table_class_changes(awslike_dynamodb: LocalDynamoDB, staging: Settings, tmp_path: Path) -> None:
     converge_from(awslike_dynamodb, staging, tmp_path / "s", table_file(),
                   after=[table_file(TableClass="STANDARD_INFREQUENT_ACCESS")])
@@ -187,7 +184,6 @@ def test_table_class_changes(awslike_dynamodb: LocalDynamoDB, staging: Settings,
     assert_converged(staging, tmp_path / "s")
 
 
-@pytest.mark.xfail(strict=True, reason=f"SSE updates: {MOTO_GAP}")
 def test_sse_changes(awslike_dynamodb: LocalDynamoDB, staging: Settings, tmp_path: Path) -> None:
     converge_from(awslike_dynamodb, staging, tmp_path / "s", table_file(),
                   after=[table_file(SSESpecification={"Enabled": False})])

@@ -3,6 +3,8 @@
 moto keeps its tables in process-global state keyed by account and region. Each LocalServer gets its
 own account id, sent to moto in the ``x-moto-account-id`` header (moto's documented per-request account
 switch), so two servers in one process never see each other's tables and one can be reset alone.
+Every request goes through :class:`~ddbctl.local.moto_fixes.MotoFixes`, which corrects what moto stores
+and answers (in both modes).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from .moto_fixes import MotoFixes
 from .wire import (
     DYNAMODB_TARGET_PREFIX,
     JSON_CONTENT_TYPE,
@@ -40,6 +43,7 @@ class MotoBackend:
         self.account_id = account_id or new_account_id()
         self._apps: dict[str, Any] = {}
         self._apps_lock = threading.Lock()
+        self.fixes = MotoFixes(self.account_id)
         if "MOTO_ACCOUNT_ID" in os.environ:
             # moto gives that variable priority over the header: servers would share one account.
             logger.warning("MOTO_ACCOUNT_ID is set: local servers in this process will share tables")
@@ -58,7 +62,11 @@ class MotoBackend:
         self._app("dynamodb")
 
     def forward(self, request: DynamoRequest) -> WireResponse:
-        """Send one request to moto and buffer its answer; a moto crash becomes a DynamoDB error."""
+        """Send one request to moto, with MotoFixes' corrections of moto's gaps; buffer its answer."""
+        return self.fixes.handle(request, self._send)
+
+    def _send(self, request: DynamoRequest) -> WireResponse:
+        """Send one request to moto as it is and buffer its answer; a moto crash becomes a DynamoDB error."""
         service = "dynamodb" if request.target_prefix == DYNAMODB_TARGET_PREFIX else "dynamodbstreams"
         headers = {name: request.headers[name] for name in _FORWARDED_HEADERS if name in request.headers}
         headers["X-Amz-Target"] = f"{request.target_prefix}.{request.operation}"
@@ -114,3 +122,4 @@ class MotoBackend:
         for backends in (dynamodb_backends, dynamodbstreams_backends):
             if self.account_id in backends:
                 backends[self.account_id].reset()
+        self.fixes.reset()

@@ -1,0 +1,238 @@
+"""Corrections of moto's DynamoDB, applied in both modes: table settings moto 5 drops, ignores or mishandles.
+
+moto stores the tables, but of DynamoDB's table settings it
+
+- drops ``TableClass`` and ``OnDemandThroughput`` (table and index level) without a trace;
+- ignores ``SSESpecification`` on UpdateTable, and reports a KMS key id or alias given at creation as if
+  it were the key's ARN;
+- refuses to enable a stream again once a table has had one ("Cannot enable stream"), and answers every
+  write to a table whose stream was disabled with an internal error.
+
+:class:`MotoFixes` wraps each request MotoBackend sends to moto: it checks what moto would refuse
+wrongly, lets moto apply the request, then applies what moto ignored — to moto's own table where moto has
+a place for it (SSE, streams), else to a small record of its own per table (table class, on-demand
+limits) — and adds that to every table description moto answers with. These are fixes of what moto
+stores and answers, not AWS-like rules, so they hold in plain mode too.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .wire import DYNAMODB_TARGET_PREFIX, DynamoRequest, WireResponse, validation_error
+
+if TYPE_CHECKING:
+    from moto.dynamodb.models.table import Table
+
+TableKey = tuple[str, str]  # (region, table name)
+Send = Callable[[DynamoRequest], WireResponse]
+
+TABLE_CLASSES = ("STANDARD_INFREQUENT_ACCESS", "STANDARD")
+# The operations whose answer is a table description ("Table" or "TableDescription").
+_DESCRIBING = frozenset({"CreateTable", "UpdateTable", "DescribeTable", "DeleteTable"})
+
+
+@dataclass
+class TableSettings:
+    """What moto keeps no trace of, for one table."""
+
+    table_class: dict[str, Any] | None = None  # its TableClassSummary, once a class was set
+    on_demand: dict[str, Any] = field(default_factory=dict)  # OnDemandThroughput
+    index_on_demand: dict[str, dict[str, Any]] = field(default_factory=dict)  # per GSI name
+
+
+class MotoFixes:
+    def __init__(self, account_id: str, clock: Callable[[], float] = time.time) -> None:
+        self.account_id = account_id
+        self.clock = clock
+        self._tables: dict[TableKey, TableSettings] = {}
+
+    def reset(self) -> None:
+        self._tables.clear()
+
+    def handle(self, request: DynamoRequest, send: Send) -> WireResponse:
+        """Send ``request`` to moto with ``send``; moto's answer, corrected."""
+        operation = request.operation
+        if request.target_prefix != DYNAMODB_TARGET_PREFIX or operation not in _DESCRIBING:
+            return send(request)
+        payload = request.payload
+        key = (request.region, str(payload.get("TableName")))
+        if operation in ("CreateTable", "UpdateTable"):
+            _check_table_class(payload.get("TableClass"))
+        undo = self._prepare_stream(key, payload.get("StreamSpecification")) if operation == "UpdateTable" else None
+        response: WireResponse | None = None
+        try:
+            response = send(request)
+        finally:
+            if undo is not None and (response is None or response.status != 200):
+                undo()
+        if response.status != 200:
+            return response
+        return self._corrected(operation, key, payload, response)
+
+    def _corrected(
+        self, operation: str, key: TableKey, payload: dict[str, Any], response: WireResponse
+    ) -> WireResponse:
+        """Apply what moto ignored of a request it carried out, and show it in moto's table description."""
+        sse_given = operation in ("CreateTable", "UpdateTable") and isinstance(payload.get("SSESpecification"), dict)
+        if operation == "CreateTable":
+            self._created(key, payload)
+        elif operation == "UpdateTable":
+            self._updated(key, payload)
+        sse = self._set_sse(key, payload["SSESpecification"]) if sse_given else None
+        document: dict[str, Any] = response.json()  # moto answers these operations with a JSON object
+        description = document.get("Table") or document.get("TableDescription")
+        if isinstance(description, dict):
+            self._describe(key[0], description)
+            if sse_given:
+                _replace(description, "SSEDescription", sse)
+        if operation == "DeleteTable":
+            self._tables.pop(key, None)
+        return WireResponse(response.status, json.dumps(document).encode(), response.headers)
+
+    # -- moto's tables -----------------------------------------------------------------------------
+
+    def _moto_table(self, key: TableKey) -> Table | None:
+        from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415 - heavy, as in MotoBackend
+
+        table: Table | None = dynamodb_backends[self.account_id][key[0]].tables.get(key[1])
+        return table
+
+    # -- streams -----------------------------------------------------------------------------------
+
+    def _prepare_stream(self, key: TableKey, spec: Any) -> Callable[[], None] | None:
+        """Before an UpdateTable that enables a stream: DynamoDB refuses it only while a stream is
+        enabled; moto as soon as the table ever had one. Returns how to undo if moto then fails."""
+        if not isinstance(spec, dict) or not spec.get("StreamEnabled"):
+            return None
+        table = self._moto_table(key)
+        if table is None:
+            return None
+        if (table.stream_specification or {}).get("StreamEnabled"):
+            raise validation_error(
+                f"Table already has an enabled stream: {table.table_arn}/stream/{table.latest_stream_label}"
+            )
+        label = table.latest_stream_label
+        if label is None:
+            return None
+        # moto only creates a stream (with a new label and ARN) on a table without a latest label.
+        table.latest_stream_label = None
+
+        def undo() -> None:
+            if table.latest_stream_label is None:
+                table.latest_stream_label = label
+
+        return undo
+
+    def _stream_disabled(self, key: TableKey) -> None:
+        # moto keeps feeding the disabled stream's shard, which needs a StreamViewType the table no longer
+        # has: every PutItem/UpdateItem/DeleteItem would crash. The disabled stream records nothing.
+        table = self._moto_table(key)
+        if table is not None:
+            table.stream_shard = None
+
+    # -- SSE ---------------------------------------------------------------------------------------
+
+    def _set_sse(self, key: TableKey, spec: dict[str, Any]) -> dict[str, Any] | None:
+        """Store the SSE setting in moto's table; the SSEDescription DynamoDB shows for it (None: none)."""
+        table = self._moto_table(key)
+        if table is None:
+            return None
+        if not spec.get("Enabled"):
+            # Enabled false or absent: an AWS owned key, and no SSEDescription.
+            table.sse_specification = {"Enabled": False}
+            return None
+        key_arn = self._kms_key_arn(table, key[0], spec.get("KMSMasterKeyId"))
+        table.sse_specification = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_arn}
+        return {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key_arn}
+
+    def _kms_key_arn(self, table: Table, region: str, key_id: Any) -> str:
+        """The ARN of a KMS key given by id, ARN, alias or alias ARN; none: the AWS managed key."""
+        # moto's own helper: the AWS managed key (alias/aws/dynamodb), created in moto's KMS on first use.
+        managed: str = table._get_default_encryption_key(self.account_id, region)
+        if not key_id:
+            return managed
+        from moto.kms.models import kms_backends  # noqa: PLC0415
+
+        try:
+            return str(kms_backends[self.account_id][region].describe_key(str(key_id)).arn)
+        except Exception:  # moto raises KeyError or AttributeError for an unknown key or alias
+            pass
+        given = str(key_id)
+        if given.startswith("arn:"):
+            return given
+        # A key outside moto's KMS (the local server has no KMS endpoint): its ARN in this account.
+        partition = table.table_arn.split(":")[1]
+        resource = given if given.startswith("alias/") else f"key/{given}"
+        return f"arn:{partition}:kms:{region}:{self.account_id}:{resource}"
+
+    # -- table class and on-demand limits ----------------------------------------------------------
+
+    def _class_summary(self, table_class: str) -> dict[str, Any]:
+        return {"TableClass": table_class, "LastUpdateDateTime": round(self.clock(), 3)}
+
+    def _created(self, key: TableKey, payload: dict[str, Any]) -> None:
+        settings = TableSettings(on_demand=dict(payload.get("OnDemandThroughput") or {}))
+        if payload.get("TableClass"):
+            settings.table_class = self._class_summary(str(payload["TableClass"]))
+        for index in payload.get("GlobalSecondaryIndexes") or []:
+            if index.get("OnDemandThroughput"):
+                settings.index_on_demand[str(index.get("IndexName"))] = dict(index["OnDemandThroughput"])
+        self._tables[key] = settings
+
+    def _updated(self, key: TableKey, payload: dict[str, Any]) -> None:
+        settings = self._tables.setdefault(key, TableSettings())
+        if payload.get("TableClass"):
+            settings.table_class = self._class_summary(str(payload["TableClass"]))
+        # Each limit is set on its own: a request that names one leaves the other as it was.
+        settings.on_demand.update(payload.get("OnDemandThroughput") or {})
+        for update in payload.get("GlobalSecondaryIndexUpdates") or []:
+            for action in ("Create", "Update", "Delete"):
+                index = update.get(action)
+                if not isinstance(index, dict):
+                    continue
+                name = str(index.get("IndexName"))
+                if action == "Delete":
+                    settings.index_on_demand.pop(name, None)
+                elif action == "Create":
+                    settings.index_on_demand[name] = dict(index.get("OnDemandThroughput") or {})
+                else:
+                    settings.index_on_demand.setdefault(name, {}).update(index.get("OnDemandThroughput") or {})
+        stream = payload.get("StreamSpecification")
+        if isinstance(stream, dict) and not stream.get("StreamEnabled"):
+            self._stream_disabled(key)
+
+    def _describe(self, region: str, description: dict[str, Any]) -> None:
+        """Add what moto does not keep to one of its table descriptions, in place."""
+        settings = self._tables.get((region, str(description.get("TableName"))))
+        if settings is None:
+            return
+        if settings.table_class is not None:
+            description["TableClassSummary"] = dict(settings.table_class)
+        if (description.get("BillingModeSummary") or {}).get("BillingMode") != "PAY_PER_REQUEST":
+            return  # on-demand limits apply to on-demand tables only
+        if settings.on_demand:
+            description["OnDemandThroughput"] = dict(settings.on_demand)
+        for index in description.get("GlobalSecondaryIndexes") or []:
+            limits = settings.index_on_demand.get(str(index.get("IndexName")))
+            if limits:
+                index["OnDemandThroughput"] = dict(limits)
+
+
+def _check_table_class(table_class: Any) -> None:
+    if table_class is not None and table_class not in TABLE_CLASSES:
+        raise validation_error(
+            f"1 validation error detected: Value '{table_class}' at 'tableClass' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: [{', '.join(TABLE_CLASSES)}]"
+        )
+
+
+def _replace(description: dict[str, Any], name: str, value: dict[str, Any] | None) -> None:
+    if value is None:
+        description.pop(name, None)
+    else:
+        description[name] = value
