@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ class Settings:
     schema_dir: Path = DEFAULT_SCHEMA_DIR
     environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
     local: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def namespace(self) -> Namespace:

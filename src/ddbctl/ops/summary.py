@@ -52,12 +52,14 @@ def render_summary(tables: Mapping[str, LiveTable], environment: str) -> str:
 
 
 def human_bytes(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
     value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+    for unit in ("KB", "MB", "GB", "TB"):
         value /= 1024
-    raise AssertionError("unreachable")
+        if value < 1024 or unit == "TB":
+            break
+    return f"{value:.1f} {unit}"
 
 
 def _provisioned(throughput: object) -> str:
