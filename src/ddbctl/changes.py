@@ -122,7 +122,7 @@ class DeleteIndex(Change):
     def apply(self, spec: TableSpec | None) -> TableSpec:
         assert spec is not None
         remaining = tuple(i for i in spec.gsis if i.index_name != self.index_name)
-        return _with_used_attributes(spec.model_copy(update={"global_secondary_indexes": remaining}), spec)
+        return only_used_attributes(spec.model_copy(update={"global_secondary_indexes": remaining}))
 
     def summary(self) -> str:
         if self.recreate:
@@ -221,11 +221,11 @@ class UpdateCapacity(Change):
     def summary(self) -> str:
         parts = []
         if self.provisioned_throughput:
-            parts.append(f"table {_units(self.provisioned_throughput)}")
+            parts.append(f"table {units_text(self.provisioned_throughput)}")
         if self.on_demand_throughput:
             parts.append(f"table {_limits(self.on_demand_throughput)}")
         for index in self.indexes:
-            units = _units(index.provisioned) if index.provisioned else _limits(index.on_demand)
+            units = units_text(index.provisioned) if index.provisioned else _limits(index.on_demand)
             parts.append(f"index {index.index_name} {units}")
         details = "; ".join(parts)
         if self.billing_mode == PROVISIONED:
@@ -245,7 +245,10 @@ def _index_capacity(
     return index.model_copy(update={"provisioned_throughput": throughput, "on_demand_throughput": None})
 
 
-def _units(throughput: ProvisionedThroughput) -> str:
+def units_text(throughput: ProvisionedThroughput | None) -> str:
+    """Provisioned throughput as plans and messages show it: ``5R/5W``, or ``on-demand`` without one."""
+    if throughput is None:
+        return "on-demand"
     return f"{throughput.read_capacity_units}R/{throughput.write_capacity_units}W"
 
 
@@ -424,7 +427,12 @@ def _tags(tags: dict[str, str]) -> tuple[Tag, ...]:
     return tuple(Tag(key=key, value=value) for key, value in sorted(tags.items()))
 
 
-def _with_used_attributes(spec: TableSpec, before: TableSpec) -> TableSpec:
+def only_used_attributes(spec: TableSpec) -> TableSpec:
+    """``spec`` with just the attribute definitions a key of the table or an index uses.
+
+    An attribute no key uses is no part of the table's definition: requests may not carry it, and
+    what DynamoDB still describes for a while after deleting an index is not a difference.
+    """
     used = set(spec.key_attributes())
-    kept = tuple(d for d in before.attribute_definitions if d.attribute_name in used)
+    kept = tuple(d for d in spec.attribute_definitions if d.attribute_name in used)
     return spec.model_copy(update={"attribute_definitions": kept})

@@ -16,13 +16,13 @@ from enum import StrEnum
 from typing import Any
 
 from .aws import Dynamo, Json
-from .changes import Change, CreateTable, DeleteTable, Request, UpdateTTL
+from .changes import Change, CreateIndex, CreateTable, DeleteTable, Request, UpdateTTL
 from .errors import AwsError, DdbctlError, StalePlan, TableNotFound, UnsafeChange, WaitTimeout
 from .live import live_spec
+from .naming import PRODUCTION
 from .plan import Plan, Status, TablePlan, equivalent
 from .waiting import SYSTEM_CLOCK, Clock, Expired, poll
 
-BUSY_STATUSES = {"CREATING", "UPDATING", "DELETING"}
 # DynamoDB's "not now" answers: wait for the table to settle, then send the same request again.
 _RETRY_AFTER_SETTLING = {"LimitExceededException", "ResourceInUseException"}
 _RETRY_LATER = {"ContinuousBackupsUnavailableException"}
@@ -55,6 +55,21 @@ class TableState:
     def settled(self) -> bool:
         return self.status == "ACTIVE" and all(status == "ACTIVE" for _, status, _ in self.indexes)
 
+    def index_status(self, name: str) -> str | None:
+        """The IndexStatus of index ``name``; None when the table has no such index."""
+        return next((status for index, status, _ in self.indexes if index == name), None)
+
+    def index_phase(self, name: str) -> str | None:
+        """Index ``name`` as messages show it (``CREATING (backfilling)``); None when there is no such index."""
+        return next((_phase(status, backfilling) for index, status, backfilling in self.indexes if index == name),
+                    None)
+
+    def summary(self) -> str:
+        """The table's status and every index not yet ACTIVE, as messages show them."""
+        busy = [f"index {name} {_phase(status, backfilling)}"
+                for name, status, backfilling in self.indexes if status != "ACTIVE"]
+        return ", ".join([self.status, *busy])
+
     @classmethod
     def of(cls, physical: str, table: Json | None, elapsed: float = 0.0) -> TableState:
         if table is None:
@@ -65,6 +80,10 @@ class TableState:
         )
         return cls(physical, str(table.get("TableStatus")), indexes, table.get("ItemCount"),
                    table.get("TableSizeBytes"), elapsed)
+
+
+def _phase(status: str, backfilling: bool) -> str:
+    return status + (" (backfilling)" if backfilling else "")
 
 
 class Events:
@@ -114,7 +133,7 @@ def execute(plan: Plan, dynamo: Dynamo, options: ExecOptions | None = None, even
     re-raised: every request sent goes on inside DynamoDB, and planning again picks up from there.
     """
     options = options or ExecOptions()
-    runner = _Runner(dynamo, options, events or Events())
+    runner = _Runner(dynamo, options, events or Events(), plan.environment)
     pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency))
     try:
         futures = [pool.submit(runner.run_table, table) for table in plan.tables]
@@ -135,8 +154,12 @@ def wait_until_settled(
     events: Events | None = None,
     clock: Clock = SYSTEM_CLOCK,
     done: Callable[[TableState], bool] | None = None,
+    resume: str | None = None,
 ) -> TableState:
-    """Wait until the table and all its indexes are ACTIVE (or ``done`` holds); WaitTimeout at the deadline."""
+    """Wait until the table and all its indexes are ACTIVE (or ``done`` holds); WaitTimeout at the deadline.
+
+    ``resume`` is the command the WaitTimeout's hint offers to keep waiting (default: for the whole table).
+    """
     events = events or Events()
     start = clock.now()
 
@@ -152,25 +175,26 @@ def wait_until_settled(
     except Expired as exc:
         last = exc.last if isinstance(exc.last, TableState) else TableState(physical, "UNKNOWN")
         raise WaitTimeout(
-            f"{physical} is still {_describe_state(last)} after {exc.elapsed:.0f}s (--max-wait {max_wait:g}); "
+            f"{physical} is still {last.summary()} after {exc.elapsed:.0f}s (--max-wait {max_wait:g}); "
             "the operation goes on inside DynamoDB",
-            hint=f"keep waiting with: ddbctl wait --table {physical}",
+            hint=f"keep waiting with: {resume or wait_command(physical)}",
         ) from exc
     if state.status == "MISSING" and done is None:
         raise TableNotFound(physical, hint="it was deleted while ddbctl was waiting for it")
     return state
 
 
-def _describe_state(state: TableState) -> str:
-    busy = [f"index {name} {status}{' (backfilling)' if backfilling else ''}"
-            for name, status, backfilling in state.indexes if status != "ACTIVE"]
-    return ", ".join([state.status, *busy])
+def wait_command(physical: str, index: str | None = None, environment: str = PRODUCTION) -> str:
+    """The command that resumes a wait for a table (or just one of its indexes) of ``environment``."""
+    option = "" if environment == PRODUCTION else f" -e {environment}"
+    return f"ddbctl{option} wait --table {physical}" + (f" --index {index}" if index else "")
 
 
 class _Runner:
-    def __init__(self, dynamo: Dynamo, options: ExecOptions, events: Events) -> None:
+    def __init__(self, dynamo: Dynamo, options: ExecOptions, events: Events, environment: str) -> None:
         self.dynamo = dynamo
         self.events = events
+        self.environment = environment  # for the command a WaitTimeout's hint offers
         self._stopping = threading.Event()
         self.options = replace(options, clock=replace(options.clock, sleep=self._sleep))
         self._sleep_for = options.clock.sleep
@@ -203,12 +227,12 @@ class _Runner:
             settled = self._recheck(table)
             for change in table.changes:
                 if not settled and not isinstance(change, CreateTable):
-                    self._settle(table.physical)
+                    self._settle(table.physical, after=done[-1] if done else None)
                 self._send(table, change)
                 done.append(change)
                 settled = not change.settles
             if self.options.wait and not settled:
-                self._settle(table.physical, gone_ok=isinstance(table.changes[-1], DeleteTable))
+                self._settle(table.physical, after=done[-1])
         except _AlreadyExists:
             return self._finish(TableResult(table.logical, table.physical, Outcome.SKIPPED,
                                             note="already exists (created meanwhile)"))
@@ -240,10 +264,12 @@ class _Runner:
             )
         return TableState.of(table.physical, live.table).settled
 
-    def _settle(self, physical: str, gone_ok: bool = False) -> None:
-        done = (lambda s: s.status == "MISSING") if gone_ok else None
+    def _settle(self, physical: str, after: Change | None = None) -> None:
+        """Wait for the table to settle (``after`` a step of ours: for that step to take effect)."""
+        done = (lambda s: s.status == "MISSING") if isinstance(after, DeleteTable) else None
+        index = after.index.index_name if isinstance(after, CreateIndex) else None
         wait_until_settled(self.dynamo, physical, max_wait=self.options.max_wait, events=self.events,
-                           clock=self.options.clock, done=done)
+                           clock=self.options.clock, done=done, resume=wait_command(physical, index, self.environment))
 
     def _send(self, table: TablePlan, change: Change) -> None:
         for request in change.requests():
@@ -292,15 +318,12 @@ class _Runner:
 
 def _gave_up(physical: str, change: Change, exc: AwsError, waited: float, max_wait: float) -> WaitTimeout:
     if isinstance(change, UpdateTTL):
-        return WaitTimeout(
-            f"{physical}: DynamoDB still refuses to {change.summary()} after {waited:.0f}s (--max-wait "
-            f"{max_wait:g}): it allows one TTL change per table within about an hour",
-            hint="run `ddbctl apply` again later: it picks up where this run stopped",
-        )
-    return WaitTimeout(
-        f"{physical}: {change.summary()} still refused after {waited:.0f}s (--max-wait {max_wait:g}): {exc.message}",
-        hint="run `ddbctl apply` again later: it picks up where this run stopped",
-    )
+        message = (f"{physical}: DynamoDB still refuses to {change.summary()} after {waited:.0f}s (--max-wait "
+                   f"{max_wait:g}): it allows one TTL change per table within about an hour")
+    else:
+        message = (f"{physical}: {change.summary()} still refused after {waited:.0f}s (--max-wait {max_wait:g}): "
+                   f"{exc.message}")
+    return WaitTimeout(message, hint="run `ddbctl apply` again later: it picks up where this run stopped")
 
 
 def _transient(exc: AwsError) -> bool:

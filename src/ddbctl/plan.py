@@ -13,7 +13,7 @@ else still converges.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -34,6 +34,7 @@ from .changes import (
     UpdateTableClass,
     UpdateTTL,
     is_destructive,
+    only_used_attributes,
 )
 from .naming import Namespace
 from .spec.convert import with_managed_tags
@@ -42,6 +43,7 @@ from .spec.model import (
     TTL_OFF,
     AttributeDefinition,
     GlobalSecondaryIndex,
+    KeySchemaElement,
     LocalSecondaryIndex,
     StreamSpecification,
     TableSpec,
@@ -128,14 +130,14 @@ def make_plan(
     tables = []
     for logical in sorted(set(desired) | set(actual)):
         physical = namespace.physical(logical)
-        arn = arns.get(logical) or placeholder_arn(physical)
-        if logical not in actual:
-            target = target_spec(desired[logical], namespace.environment)
-            tables.append(_plan_missing(logical, physical, target, options))
-        elif logical not in desired:
+        if logical not in desired:
             tables.append(_plan_unmanaged(logical, physical, actual[logical], options))
+            continue
+        target = target_spec(desired[logical], namespace.environment)
+        if logical not in actual:
+            tables.append(_plan_missing(logical, physical, target, options))
         else:
-            target = target_spec(desired[logical], namespace.environment)
+            arn = arns.get(logical) or placeholder_arn(physical)
             tables.append(_plan_existing(logical, physical, target, actual[logical], arn, options))
     return Plan(tuple(tables), namespace.environment, options)
 
@@ -164,15 +166,12 @@ def normal_form(spec: TableSpec) -> TableSpec:
     DynamoDB (and moto) may keep describing the attribute of a deleted index for a while; it is no
     part of the table's definition, so it never counts as a difference.
     """
-    spec = spec.with_defaults().canonical()
-    used = set(spec.key_attributes())
-    update: dict[str, object] = {
-        "attribute_definitions": tuple(d for d in spec.attribute_definitions if d.attribute_name in used)
-    }
+    spec = only_used_attributes(spec.with_defaults().canonical())
     ttl = spec.time_to_live_specification
     if ttl is not None and not ttl.enabled:
-        update["time_to_live_specification"] = TTL_OFF  # the attribute name of disabled TTL means nothing
-    return spec.model_copy(update=update)
+        # The attribute name of disabled TTL means nothing.
+        spec = spec.model_copy(update={"time_to_live_specification": TTL_OFF})
+    return spec
 
 
 def equivalent(a: TableSpec | None, b: TableSpec | None) -> bool:
@@ -306,8 +305,12 @@ def replacement_reason(target: TableSpec, current: TableSpec) -> str | None:
 
 
 def _keys(spec: TableSpec) -> str:
-    types = spec.attribute_types
-    return "+".join(f"{k.attribute_name}:{types.get(k.attribute_name, '?')}" for k in spec.key_schema)
+    return keys_text(spec.key_schema, spec.attribute_types)
+
+
+def keys_text(schema: Sequence[KeySchemaElement], types: Mapping[str, str]) -> str:
+    """A key schema as messages show it: ``companyId:S+createdAt:N`` (``?`` for an unknown type)."""
+    return "+".join(f"{k.attribute_name}:{types.get(k.attribute_name, '?')}" for k in schema)
 
 
 def _names(indexes: tuple[LocalSecondaryIndex, ...]) -> str:
@@ -456,12 +459,19 @@ def _index_creations(draft: _Draft) -> Iterator[Change]:
         if state.gsi(index.index_name) is not None:
             continue
         types = {**state.attribute_types, **draft.target.attribute_types}
-        with_index = state.model_copy(update={"global_secondary_indexes": (*state.gsis, index)})
-        definitions = tuple(
-            AttributeDefinition(attribute_name=name, attribute_type=types[name])
-            for name in sorted(with_index.key_attributes())
-        )
+        definitions = with_added_indexes(state, (index,), types).attribute_definitions
         yield CreateIndex(draft.physical, index=index, attribute_definitions=definitions)
+
+
+def with_added_indexes(
+    spec: TableSpec, indexes: Sequence[GlobalSecondaryIndex], types: Mapping[str, str]
+) -> TableSpec:
+    """``spec`` plus ``indexes``, defining exactly the attributes its keys use (types from ``types``)."""
+    added = spec.model_copy(update={"global_secondary_indexes": (*spec.gsis, *indexes)})
+    definitions = tuple(
+        AttributeDefinition(attribute_name=name, attribute_type=types[name]) for name in sorted(added.key_attributes())
+    )
+    return added.model_copy(update={"attribute_definitions": definitions})
 
 
 def _sse(draft: _Draft) -> Iterator[Change]:

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from ddbctl.cli.local_cmd import local
+from ddbctl.local import AwsLikeOptions
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -47,6 +48,15 @@ def test_command_registers_in_a_group() -> None:
     assert result.exit_code == 0
     assert "--aws-like" in result.output
     assert "--ttl-cooldown-seconds" in result.output
+
+
+def test_option_defaults_are_the_library_defaults() -> None:
+    # The CLI cannot import ddbctl.local at import time (moto is optional), so it repeats the defaults.
+    defaults = AwsLikeOptions()
+    tuning = [param for param in local.params if param.name not in ("host", "port", "aws_like")]
+    assert tuning
+    for param in tuning:
+        assert param.default == getattr(defaults, str(param.name)), param.name
 
 
 def test_port_in_use_is_a_clear_error() -> None:

@@ -223,3 +223,13 @@ def test_reset_forgets_the_settings_moto_does_not_keep(dynamodb: LocalDynamoDB) 
     table = client.describe_table(TableName="orders")["Table"]
     assert "TableClassSummary" not in table
     assert "OnDemandThroughput" not in table
+
+
+def test_reset_drops_the_managed_kms_key(dynamodb: LocalDynamoDB) -> None:
+    client = dynamodb.client()
+    sse = {"Enabled": True}
+    before = client.create_table(**simple_table(SSESpecification=sse))["TableDescription"]["SSEDescription"]
+    dynamodb.server.reset()  # moto's KMS of this account too: the next managed key is a new one
+    after = client.create_table(**simple_table(SSESpecification=sse))["TableDescription"]["SSEDescription"]
+    assert KMS_KEY_ARN.match(after["KMSMasterKeyArn"])
+    assert after["KMSMasterKeyArn"] != before["KMSMasterKeyArn"]

@@ -6,6 +6,7 @@ import json
 import socket
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -261,3 +262,28 @@ def test_fault_validation() -> None:
 def test_options_are_validated(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):
         AwsLikeOptions(**{field: value})
+
+
+def test_concurrent_clients_are_served_and_recorded(awslike_dynamodb: LocalDynamoDB) -> None:
+    # werkzeug serves each request in its own thread; moto and the AWS-like timeline must not see two at once.
+    def work(worker: int) -> None:
+        client = awslike_dynamodb.client()
+        client.create_table(**simple_table(f"table-{worker}"))
+        for _ in range(5):
+            client.describe_table(TableName=f"table-{worker}")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(work, range(8)))
+    operations = awslike_dynamodb.server.operations()
+    assert len(operations) == 8 * 6
+    assert all(op["status"] == 200 for op in operations)
+    assert sorted(awslike_dynamodb.client().list_tables()["TableNames"]) == sorted(f"table-{n}" for n in range(8))
+
+
+def test_the_operation_log_keeps_only_the_newest_entries() -> None:
+    from ddbctl.local.recording import OperationLog  # noqa: PLC0415 - the unit under test, no server needed
+
+    log = OperationLog(max_entries=3)
+    for number in range(5):
+        log.start("GetItem", [f"t{number}"])
+    assert [entry["table"] for entry in log.snapshot()] == ["t2", "t3", "t4"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,6 @@ from ..config import Settings
 from ..execute import TableResult, describe_requests
 from ..naming import Namespace
 from ..ops.gsi import (
-    DEFAULT_MAX_WAIT,
     GsiResult,
     IndexOutcome,
     IndexResult,
@@ -25,7 +25,15 @@ from ..ops.gsi import (
 from ..ops.gsi_input import GsiInput, IndexRequest, request_from_input, requests_from_spec
 from .progress import ConsoleEvents
 from .render import plan_data, print_requests
-from .state import CliState, concurrency_option, dir_option, max_wait_option, pass_state, reported_errors
+from .state import (
+    DEFAULT_MAX_WAIT,
+    CliState,
+    concurrency_option,
+    dir_option,
+    max_wait_option,
+    pass_state,
+    reported_errors,
+)
 
 
 class _IndexProgress(ConsoleEvents):
@@ -33,10 +41,6 @@ class _IndexProgress(ConsoleEvents):
 
     def table_finished(self, result: TableResult) -> None:
         return
-
-
-_INDEX_FLAGS = ("--table", "--index", "--partition-key", "--sort-key", "--projection", "--attributes",
-                "--read-capacity", "--write-capacity")
 
 
 @click.command("add-gsi")
@@ -128,7 +132,8 @@ def wait(state: CliState, table: str, index_name: str | None, max_wait: float | 
 def _requests(flags: GsiInput, from_spec: Path | None, settings: Settings) -> list[IndexRequest]:
     if from_spec is None:
         return [request_from_input(flags, os.environ)]
-    given = [name for name, value in zip(_INDEX_FLAGS, vars(flags).values(), strict=True) if value is not None]
+    # GsiInput has one field per index flag, named like it (read_capacity: --read-capacity).
+    given = ["--" + name.replace("_", "-") for name, value in asdict(flags).items() if value is not None]
     if given:
         raise click.UsageError(f"--from-spec takes the indexes from the files: leave out {', '.join(given)}")
     return requests_from_spec(from_spec, settings.namespace)

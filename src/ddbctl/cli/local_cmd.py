@@ -9,17 +9,6 @@ from typing import Any
 
 import click
 
-_AWS_LIKE_ONLY = (
-    "table_create_seconds",
-    "index_create_seconds",
-    "table_update_seconds",
-    "ttl_cooldown_seconds",
-    "unprocessed_rate",
-    "throttle_rate",
-    "error_rate",
-    "latency_ms",
-    "seed",
-)
 _SECONDS = click.FloatRange(min=0)
 _RATE = click.FloatRange(0, 1)
 
@@ -78,8 +67,11 @@ _RATE = click.FloatRange(0, 1)
 @click.pass_context
 def local(ctx: click.Context, /, host: str, port: int, aws_like: bool, **tuning: Any) -> None:
     """Run a local DynamoDB-compatible server (moto) until Ctrl-C."""
+    # Every option but --host, --port and --aws-like tunes the AWS-like mode; named in declaration order.
     given = [
-        name for name in _AWS_LIKE_ONLY if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+        str(param.name)
+        for param in ctx.command.params
+        if param.name in tuning and ctx.get_parameter_source(param.name) is not click.core.ParameterSource.DEFAULT
     ]
     if given and not aws_like:
         flags = ", ".join("--" + name.replace("_", "-") for name in given)
@@ -122,6 +114,8 @@ def _wait_for_stop_signal() -> None:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        # A short timed wait rather than one long wait: on Windows a blocked wait is not interrupted
+        # by Ctrl-C, so the handler would never run.
         while not stop.wait(0.2):
             pass
     finally:

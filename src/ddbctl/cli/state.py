@@ -15,11 +15,13 @@ from rich.console import Console
 
 from ..config import Settings, load_settings
 from ..errors import DdbctlError
+from ..execute import ExecOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+DEFAULT_MAX_WAIT = ExecOptions.max_wait
 
 
 @dataclass
@@ -80,7 +82,6 @@ def concurrency_option(f: F) -> F:
 
 def max_wait_option(f: F) -> F:
     return click.option("--max-wait", type=click.FloatRange(0), default=None, envvar="MAX_WAIT",
-                        help="Seconds to wait for a table or index to become ACTIVE [default: 900; env MAX_WAIT].")(f)
+                        help=f"Seconds to wait for a table or index to become ACTIVE [default: {DEFAULT_MAX_WAIT:g}; "
+                        "env MAX_WAIT].")(f)
 
-
-DEFAULT_MAX_WAIT = 900.0

@@ -14,17 +14,19 @@ from collections.abc import Callable
 from typing import Any
 
 from . import awslike_rules as rules
-from .awslike_state import ControlPlane, TableKey
+from .awslike_state import ControlPlane
 from .moto_backend import MotoBackend
-from .operations import DATA_OPERATIONS, table_from_arn, tables_of
+from .operations import DATA_OPERATIONS
 from .options import AwsLikeOptions
 from .wire import (
     DynamoError,
     DynamoRequest,
+    TableKey,
     WireResponse,
     json_response,
     resource_in_use,
     resource_not_found,
+    table_description,
     validation_error,
 )
 
@@ -33,6 +35,8 @@ Handler = Callable[[DynamoRequest], WireResponse]
 
 
 class AwsLike:
+    """The AWS-like layer of one server. Not thread-safe: the server serializes calls of handle()."""
+
     def __init__(
         self, options: AwsLikeOptions, backend: MotoBackend, clock: Callable[[], float] = time.monotonic
     ) -> None:
@@ -46,6 +50,8 @@ class AwsLike:
             "ListTables": self._list_tables,
             "UpdateTable": self._update_table,
             "DeleteTable": self._delete_table,
+            "RestoreTableFromBackup": self._restore_table,
+            "RestoreTableToPointInTime": self._restore_table,
             "UpdateTimeToLive": self._update_time_to_live,
             "UpdateContinuousBackups": self._update_continuous_backups,
             "TagResource": self._tag_resource,
@@ -57,7 +63,7 @@ class AwsLike:
         self._random.seed(self.options.seed)
 
     def handle(self, request: DynamoRequest) -> WireResponse:
-        """Answer one request. Callers serialize calls: moto and the timeline are not thread-safe."""
+        """Answer one request."""
         self._random_fault()
         rules.check_names(request.operation, request.payload)
         if request.operation in DATA_OPERATIONS:
@@ -77,43 +83,31 @@ class AwsLike:
             raise DynamoError("ThrottlingException", "Rate of requests exceeds the allowed throughput.")
 
     def _check_readable(self, request: DynamoRequest) -> None:
-        for name in tables_of(request.payload):
+        for name in request.tables:
             if self.plane.table_status((request.region, name)) in ("CREATING", "DELETING"):
                 raise resource_not_found()
         index_name = request.payload.get("IndexName")
-        table_name = request.payload.get("TableName")
-        reads_index = request.operation in ("Query", "Scan") and index_name and table_name
-        if reads_index and self.plane.index_status((request.region, str(table_name)), str(index_name)) == "CREATING":
+        reads_index = request.operation in ("Query", "Scan") and index_name and request.payload.get("TableName")
+        if reads_index and self.plane.index_status(request.table_key, str(index_name)) == "CREATING":
             raise validation_error("Cannot read from backfilling global secondary index")
 
     def _require_active(self, key: TableKey) -> None:
         status = self.plane.table_status(key)
         if status != "ACTIVE":
-            raise resource_in_use(
-                f"Attempt to change a resource which is still in use: Table is being {_STATUS_VERBS[status]}: {key[1]}"
-            )
+            raise _in_use(status, key)
 
     def _forward(self, request: DynamoRequest) -> WireResponse:
-        response = self.backend.forward(request)
-        if response.status == 200 and request.operation in ("RestoreTableFromBackup", "RestoreTableToPointInTime"):
-            self.plane.created((request.region, str(request.payload.get("TargetTableName"))))
-        return self._result(request, response)
+        return self._result(request, self.backend.forward(request))
 
     def _result(self, request: DynamoRequest, response: WireResponse) -> WireResponse:
         """moto's answer as DynamoDB's: errors raised, table descriptions shown with today's statuses."""
-        if response.status >= 400:
-            raise DynamoError(
-                response.error_code or "InternalServerError",
-                str(response.json().get("message", "")),
-                response.status,
-            )
+        response.raise_for_error()
         document = response.json()
-        rewritten = False
-        for key in ("Table", "TableDescription"):
-            if isinstance(document, dict) and isinstance(document.get(key), dict) and "TableName" in document[key]:
-                document[key] = self.plane.describe((request.region, document[key]["TableName"]), document[key])
-                rewritten = True
-        return json_response(document) if rewritten else response
+        description = table_description(document)
+        if description is None:
+            return response
+        self.plane.describe((request.region, description["TableName"]), description)
+        return json_response(document, request_id=response.request_id)
 
     def _describe(self, key: TableKey) -> dict[str, Any]:
         table: dict[str, Any] = self.backend.call("DescribeTable", {"TableName": key[1]}, key[0])["Table"]
@@ -122,27 +116,31 @@ class AwsLike:
     # -- operations ------------------------------------------------------------------------------
 
     def _create_table(self, request: DynamoRequest) -> WireResponse:
-        payload = dict(request.payload)
-        key = (request.region, str(payload.get("TableName")))
+        payload, key = request.payload, request.table_key
         if self.plane.deleting(key):
-            raise resource_in_use(
-                f"Attempt to change a resource which is still in use: Table is being deleted: {key[1]}"
-            )
+            raise _in_use("DELETING", key)
         rules.check_index_limits(
             payload.get("GlobalSecondaryIndexes") or [], payload.get("LocalSecondaryIndexes") or []
         )
         if "Tags" in payload:
             rules.check_tags(set(), payload["Tags"])
-            payload["Tags"] = rules.dedupe_tags(payload["Tags"])
-        response = self.backend.forward(request.with_payload(payload))
+            request = request.with_payload({**payload, "Tags": rules.dedupe_tags(payload["Tags"])})
+        response = self.backend.forward(request)
         if response.status == 200:
             self.plane.created(key)
         return self._result(request, response)
 
+    def _restore_table(self, request: DynamoRequest) -> WireResponse:
+        # A restored table is created like any other: CREATING first.
+        response = self.backend.forward(request)
+        if response.status == 200:
+            self.plane.created((request.region, str(request.payload.get("TargetTableName"))))
+        return self._result(request, response)
+
     def _describe_table(self, request: DynamoRequest) -> WireResponse:
-        tombstone = self.plane.deleting((request.region, str(request.payload.get("TableName"))))
+        tombstone = self.plane.deleting(request.table_key)
         if tombstone:
-            return json_response({"Table": {**tombstone.description, "TableStatus": "DELETING"}})
+            return json_response({"Table": dict(tombstone.description)})  # described DELETING when deleted
         return self._forward(request)
 
     def _list_tables(self, request: DynamoRequest) -> WireResponse:
@@ -165,29 +163,30 @@ class AwsLike:
         return json_response(result)
 
     def _update_table(self, request: DynamoRequest) -> WireResponse:
-        payload = dict(request.payload)
-        key = (request.region, str(payload.get("TableName")))
+        key = request.table_key
         status = self.plane.table_status(key)
         if status in ("CREATING", "DELETING"):
-            self._require_active(key)
+            raise _in_use(status, key)
         table = self._describe(key)
-        updates: list[dict[str, Any]] = payload.get("GlobalSecondaryIndexUpdates") or []
-        index_change = any("Create" in update or "Delete" in update for update in updates)
-        # An index build blocks the next one even after the table itself is ACTIVE again.
-        if index_change and self.plane.index_change_in_progress(key):
-            raise DynamoError("LimitExceededException", rules.INDEX_LIMIT_MESSAGE)
-        self._require_active(key)
-        if "AttributeDefinitions" in payload:
-            payload["AttributeDefinitions"] = rules.merge_attribute_definitions(
-                table.get("AttributeDefinitions") or [], payload["AttributeDefinitions"]
+        # An index build blocks the next one even after the table itself is ACTIVE again, and DynamoDB
+        # reports that limit before the UPDATING status.
+        if rules.index_changes(request.payload) and self.plane.index_change_in_progress(key):
+            raise rules.index_limit_exceeded()
+        if status != "ACTIVE":
+            raise _in_use(status, key)
+        if "AttributeDefinitions" in request.payload:
+            merged = rules.merge_attribute_definitions(
+                table.get("AttributeDefinitions") or [], request.payload["AttributeDefinitions"]
             )
+            request = request.with_payload({**request.payload, "AttributeDefinitions": merged})
+        payload = request.payload
         rules.check_update_changes_something(payload, table)
         rules.check_gsi_updates(payload, table)
-        response = self.backend.forward(request.with_payload(payload))
+        response = self.backend.forward(request)
         if response.status == 200:
             self.plane.updated(key)
             existing = {index["IndexName"]: index for index in table.get("GlobalSecondaryIndexes") or []}
-            for update in updates:
+            for update in payload.get("GlobalSecondaryIndexUpdates") or []:
                 if "Create" in update:
                     self.plane.index_created(key, update["Create"]["IndexName"])
                 if "Delete" in update:
@@ -195,18 +194,19 @@ class AwsLike:
         return self._result(request, response)
 
     def _delete_table(self, request: DynamoRequest) -> WireResponse:
-        key = (request.region, str(request.payload.get("TableName")))
+        key = request.table_key
         self._require_active(key)
         response = self.backend.forward(request)
-        if response.status != 200:
-            return self._result(request, response)
-        description = self.plane.describe(key, response.json()["TableDescription"])
+        response.raise_for_error()
+        document = response.json()
+        description: dict[str, Any] = document["TableDescription"]
+        self.plane.describe(key, description)
         description["TableStatus"] = "DELETING"
         self.plane.table_deleted(key, description)
-        return json_response({"TableDescription": description})
+        return json_response(document, request_id=response.request_id)
 
     def _update_time_to_live(self, request: DynamoRequest) -> WireResponse:
-        key = (request.region, str(request.payload.get("TableName")))
+        key = request.table_key
         self._require_active(key)
         current = self.backend.call("DescribeTimeToLive", {"TableName": key[1]}, key[0])
         rules.check_ttl_change(
@@ -219,7 +219,7 @@ class AwsLike:
         return response
 
     def _update_continuous_backups(self, request: DynamoRequest) -> WireResponse:
-        key = (request.region, str(request.payload.get("TableName")))
+        key = request.table_key
         self._require_active(key)
         if self.plane.pitr_unavailable(key):
             raise DynamoError(
@@ -271,10 +271,15 @@ class AwsLike:
         return json_response(document)
 
 
+def _in_use(status: str, key: TableKey) -> DynamoError:
+    return resource_in_use(
+        f"Attempt to change a resource which is still in use: Table is being {_STATUS_VERBS[status]}: {key[1]}"
+    )
+
+
 def _normalized(error: DynamoError, request: DynamoRequest) -> DynamoError:
     """moto's odd error codes as DynamoDB's (moto says ``ResourceNotFound`` for TTL calls)."""
     if error.code == "ResourceNotFound":
-        names = tables_of(request.payload)
-        name = names[0] if names else table_from_arn(str(request.payload.get("ResourceArn", "")))
+        name = request.tables[0] if request.tables else None
         return resource_not_found(f"Requested resource not found: Table: {name} not found")
     return error

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .wire import DynamoError, resource_not_found, validation_error
+from .wire import DynamoError, constraint, raise_constraint_problems, resource_not_found, validation_error
 
 MAX_GSIS = 20
 MAX_LSIS = 5
@@ -18,7 +18,7 @@ MAX_TAGS = 50
 MAX_BATCH_WRITE = 25
 _NAME_PATTERN = "[a-zA-Z0-9_.-]+"
 _NAME_RE = re.compile(rf"^{_NAME_PATTERN}$")
-INDEX_LIMIT_MESSAGE = (
+_INDEX_LIMIT_MESSAGE = (
     "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"
 )
 # Keys of UpdateTable that change something; AttributeDefinitions alone does not.
@@ -38,23 +38,16 @@ _UPDATE_KEYS = (
 )
 
 
-def _raise_problems(problems: list[str]) -> None:
-    if problems:
-        noun = "error" if len(problems) == 1 else "errors"
-        raise validation_error(f"{len(problems)} validation {noun} detected: " + "; ".join(problems))
-
-
 def _name_problems(value: Any, member: str) -> list[str]:
     if not isinstance(value, str):
         return []
-    prefix = f"Value '{value}' at '{member}' failed to satisfy constraint: Member must"
     problems = []
     if len(value) < 3:
-        problems.append(f"{prefix} have length greater than or equal to 3")
+        problems.append(constraint(value, member, "have length greater than or equal to 3"))
     if len(value) > 255:
-        problems.append(f"{prefix} have length less than or equal to 255")
+        problems.append(constraint(value, member, "have length less than or equal to 255"))
     if not _NAME_RE.match(value):
-        problems.append(f"{prefix} satisfy regular expression pattern: {_NAME_PATTERN}")
+        problems.append(constraint(value, member, f"satisfy regular expression pattern: {_NAME_PATTERN}"))
     return problems
 
 
@@ -74,7 +67,7 @@ def check_names(operation: str, payload: dict[str, Any]) -> None:
             problems += _name_problems(
                 create.get("IndexName"), f"globalSecondaryIndexUpdates.{position}.member.create.indexName"
             )
-    _raise_problems(problems)
+    raise_constraint_problems(problems)
 
 
 def check_index_limits(gsis: list[dict[str, Any]], lsis: list[dict[str, Any]]) -> None:
@@ -113,16 +106,10 @@ def check_tags(existing_keys: set[str], tags: list[dict[str, Any]]) -> None:
     for position, tag in enumerate(tags, start=1):
         key, value = str(tag.get("Key", "")), str(tag.get("Value", ""))
         if not 1 <= len(key) <= 128:
-            problems.append(
-                f"Value '{key}' at 'tags.{position}.member.key' failed to satisfy constraint: "
-                "Member must have length between 1 and 128"
-            )
+            problems.append(constraint(key, f"tags.{position}.member.key", "have length between 1 and 128"))
         if len(value) > 256:
-            problems.append(
-                f"Value '{value}' at 'tags.{position}.member.value' failed to satisfy constraint: "
-                "Member must have length less than or equal to 256"
-            )
-    _raise_problems(problems)
+            problems.append(constraint(value, f"tags.{position}.member.value", "have length less than or equal to 256"))
+    raise_constraint_problems(problems)
     for tag in tags:
         if str(tag.get("Key", "")).lower().startswith("aws:"):
             raise validation_error(f"Invalid tag key '{tag['Key']}': the prefix 'aws:' is reserved for AWS use")
@@ -145,9 +132,8 @@ def _throughput_unchanged(requested: dict[str, Any], current: dict[str, Any]) ->
 
 
 def _is_noop(key: str, value: Any, table: dict[str, Any]) -> bool:
-    current_billing = (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
     if key == "BillingMode":
-        return bool(value == current_billing)
+        return bool(value == (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED"))
     if key == "ProvisionedThroughput":
         return _throughput_unchanged(value, table.get("ProvisionedThroughput") or {})
     if key == "DeletionProtectionEnabled":
@@ -190,11 +176,21 @@ def check_update_changes_something(payload: dict[str, Any], table: dict[str, Any
     raise validation_error("The update changes nothing: the table already has the requested " + ", ".join(present))
 
 
+def index_changes(payload: dict[str, Any]) -> int:
+    """How many GSI creates and deletes an UpdateTable asks for: DynamoDB runs one at a time per table."""
+    updates: list[dict[str, Any]] = payload.get("GlobalSecondaryIndexUpdates") or []
+    return sum(1 for update in updates if "Create" in update or "Delete" in update)
+
+
+def index_limit_exceeded() -> DynamoError:
+    return DynamoError("LimitExceededException", _INDEX_LIMIT_MESSAGE)
+
+
 def check_gsi_updates(payload: dict[str, Any], table: dict[str, Any]) -> None:
     """One Create or Delete per call; indexes that exist, names that do not; limits after the change."""
+    if index_changes(payload) > 1:
+        raise index_limit_exceeded()
     updates: list[dict[str, Any]] = payload.get("GlobalSecondaryIndexUpdates") or []
-    if sum(1 for update in updates if "Create" in update or "Delete" in update) > 1:
-        raise DynamoError("LimitExceededException", INDEX_LIMIT_MESSAGE)
     gsis = list(table.get("GlobalSecondaryIndexes") or [])
     lsis = list(table.get("LocalSecondaryIndexes") or [])
     existing = {index["IndexName"] for index in gsis} | {index["IndexName"] for index in lsis}

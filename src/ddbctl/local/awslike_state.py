@@ -7,20 +7,20 @@ background thread is needed and a test can never race a timer.
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .options import AwsLikeOptions
-
-TableKey = tuple[str, str]  # (region, table name): moto keeps one namespace per region
+from .wire import TableKey
 
 
 @dataclass
 class IndexBuild:
-    started: float
+    # DynamoDB first builds the empty index and only then copies the items: Backfilling turns true
+    # after the first third of the build.
+    backfilling_at: float
     ends: float
 
 
@@ -37,11 +37,20 @@ class TableTimeline:
     active_at: float
     updating_until: float = 0.0
     ttl_changed_at: float | None = None
+    # Finished builds and expired tombstones stay until the table goes: reads compare with the clock.
     index_builds: dict[str, IndexBuild] = field(default_factory=dict)
     index_tombstones: dict[str, Tombstone] = field(default_factory=dict)
 
+    def building(self, now: float) -> dict[str, IndexBuild]:
+        return {name: build for name, build in self.index_builds.items() if now < build.ends}
+
+    def deleting_indexes(self, now: float) -> dict[str, Tombstone]:
+        return {name: tombstone for name, tombstone in self.index_tombstones.items() if now < tombstone.until}
+
 
 class ControlPlane:
+    """The timeline of one server. Not thread-safe: the server serializes the requests that use it."""
+
     def __init__(self, options: AwsLikeOptions, clock: Callable[[], float] = time.monotonic) -> None:
         self.options = options
         self.clock = clock
@@ -57,7 +66,7 @@ class ControlPlane:
     def deleting(self, key: TableKey) -> Tombstone | None:
         tombstone = self.deleted.get(key)
         if tombstone and tombstone.until <= self.clock():
-            del self.deleted[key]
+            del self.deleted[key]  # dropped once expired: a long-running server keeps no dead tables
             return None
         return tombstone
 
@@ -75,27 +84,21 @@ class ControlPlane:
             return "UPDATING"
         return "ACTIVE"
 
-    def _live_builds(self, timeline: TableTimeline) -> dict[str, IndexBuild]:
-        now = self.clock()
-        timeline.index_builds = {n: b for n, b in timeline.index_builds.items() if b.ends > now}
-        timeline.index_tombstones = {n: t for n, t in timeline.index_tombstones.items() if t.until > now}
-        return timeline.index_builds
-
     def index_status(self, key: TableKey, index_name: str) -> str:
         timeline = self.tables.get(key)
         if timeline is None:
             return "ACTIVE"
-        if index_name in self._live_builds(timeline):
-            return "CREATING"
-        if index_name in timeline.index_tombstones:
+        now = self.clock()
+        if index_name in timeline.deleting_indexes(now):
             return "DELETING"
-        return "CREATING" if self.clock() < timeline.active_at else "ACTIVE"
+        return _index_state(timeline, index_name, now)[0]
 
     def index_change_in_progress(self, key: TableKey) -> bool:
         timeline = self.tables.get(key)
         if timeline is None:
             return False
-        return bool(self._live_builds(timeline) or timeline.index_tombstones)
+        now = self.clock()
+        return bool(timeline.building(now) or timeline.deleting_indexes(now))
 
     def pitr_unavailable(self, key: TableKey) -> bool:
         timeline = self.tables.get(key)
@@ -111,11 +114,8 @@ class ControlPlane:
         return self.clock() - timeline.ttl_changed_at < self.options.ttl_cooldown_seconds
 
     def deleting_names(self, region: str) -> list[str]:
-        return [
-            name
-            for (key_region, name) in list(self.deleted)
-            if key_region == region and self.deleting((key_region, name))
-        ]
+        keys = [key for key in self.deleted if key[0] == region]
+        return [name for (_, name) in keys if self.deleting((region, name))]
 
     # -- changes -------------------------------------------------------------------------------
 
@@ -131,8 +131,8 @@ class ControlPlane:
         self._timeline(key).updating_until = self.clock() + self.options.table_update_seconds
 
     def index_created(self, key: TableKey, index_name: str) -> None:
-        now = self.clock()
-        self._timeline(key).index_builds[index_name] = IndexBuild(now, now + self.options.index_create_seconds)
+        now, seconds = self.clock(), self.options.index_create_seconds
+        self._timeline(key).index_builds[index_name] = IndexBuild(backfilling_at=now + seconds / 3, ends=now + seconds)
 
     def index_deleted(self, key: TableKey, description: dict[str, Any]) -> None:
         until = self.clock() + self.options.index_delete_seconds
@@ -147,40 +147,40 @@ class ControlPlane:
 
     # -- rewriting moto's descriptions ---------------------------------------------------------
 
-    def describe(self, key: TableKey, description: dict[str, Any]) -> dict[str, Any]:
-        """moto's TableDescription as DynamoDB would show it now."""
-        described = copy.deepcopy(description)
-        status = self.table_status(key)
-        described["TableStatus"] = status
+    def describe(self, key: TableKey, description: dict[str, Any]) -> None:
+        """Rewrite moto's TableDescription, in place, as DynamoDB would show it now."""
+        description["TableStatus"] = self.table_status(key)
         timeline = self.tables.get(key)
-        now = self.clock()
-        gsis: list[dict[str, Any]] = described.get("GlobalSecondaryIndexes") or []
+        gsis: list[dict[str, Any]] = description.get("GlobalSecondaryIndexes") or []
         if timeline is not None:
-            builds = self._live_builds(timeline)
+            now = self.clock()
             for index in gsis:
-                build = builds.get(index.get("IndexName", ""))
-                if status == "CREATING":
-                    index["IndexStatus"] = "CREATING"
+                status, backfilling = _index_state(timeline, str(index.get("IndexName", "")), now)
+                index["IndexStatus"] = status
+                if backfilling is None:
                     index.pop("Backfilling", None)
-                elif build is not None:
-                    index["IndexStatus"] = "CREATING"
-                    # Backfilling starts after the index's first third, as DynamoDB first builds the
-                    # empty index and only then copies the items.
-                    index["Backfilling"] = now >= build.started + (build.ends - build.started) / 3
                 else:
-                    index["IndexStatus"] = "ACTIVE"
-                    index.pop("Backfilling", None)
+                    index["Backfilling"] = backfilling
             present = {index.get("IndexName") for index in gsis}
-            for name, tombstone in sorted(timeline.index_tombstones.items()):
-                if name not in present:
-                    gsis.append({**copy.deepcopy(tombstone.description), "IndexStatus": "DELETING"})
+            for name, tombstone in sorted(timeline.deleting_indexes(now).items()):
+                if name not in present:  # moto has forgotten it already
+                    gsis.append({**tombstone.description, "IndexStatus": "DELETING"})
         for list_key, indexes in (
             ("GlobalSecondaryIndexes", gsis),
-            ("LocalSecondaryIndexes", described.get("LocalSecondaryIndexes")),
+            ("LocalSecondaryIndexes", description.get("LocalSecondaryIndexes")),
         ):
             if indexes:
-                described[list_key] = indexes
+                description[list_key] = indexes
             else:
                 # moto always sends empty lists; DynamoDB leaves them out.
-                described.pop(list_key, None)
-        return described
+                description.pop(list_key, None)
+
+
+def _index_state(timeline: TableTimeline, index_name: str, now: float) -> tuple[str, bool | None]:
+    """A GSI's IndexStatus and Backfilling (None: not shown) on a timed table, tombstones aside."""
+    if now < timeline.active_at:
+        return "CREATING", None  # the table's own indexes are built with it, without backfilling
+    build = timeline.index_builds.get(index_name)
+    if build is not None and now < build.ends:
+        return "CREATING", now >= build.backfilling_at
+    return "ACTIVE", None

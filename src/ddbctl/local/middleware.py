@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from .awslike import AwsLike
 from .moto_backend import MotoBackend
-from .operations import known_operations, tables_of
+from .operations import known_operations
 from .recording import Fault, FaultRegistry, OperationLog
 from .wire import (
     DYNAMODB_TARGET_PREFIX,
@@ -29,22 +29,25 @@ CONTROL_PREFIX = "/_ddbctl/"
 
 
 class DynamoDBApp:
+    """Routes each request: control endpoints, the health answer, or DynamoDB (recorded, faults first)."""
+
     def __init__(self, backend: MotoBackend, aws_like: AwsLike | None = None) -> None:
         self.backend = backend
         self.aws_like = aws_like
         self.operations = OperationLog()
         self.faults = FaultRegistry()
-        # moto is not thread-safe, and the AWS-like timeline is read-modify-write: werkzeug serves
-        # each request in its own thread, so the moto part of each request runs alone.
-        self._lock = threading.RLock()
+        # moto is not thread-safe, and the AWS-like timeline is read-modify-write: werkzeug serves each
+        # request in its own thread, so the moto part of each request runs alone. One lock per server
+        # is enough: servers use different moto accounts, and moto locks the creation of those itself.
+        self._lock = threading.Lock()
 
     def reset(self) -> None:
         with self._lock:
             self.backend.reset()
             if self.aws_like is not None:
                 self.aws_like.reset()
-            self.operations.clear()
-            self.faults.clear()
+        self.operations.clear()
+        self.faults.clear()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -62,39 +65,39 @@ class DynamoDBApp:
     def _dynamodb(self, request: Request) -> Response:
         target = request.headers.get("X-Amz-Target", "")
         prefix, _, operation = target.partition(".")
-        payload = _parse_payload(request.get_data())
-        entry = self.operations.start(operation or target or "(none)", tables_of(payload or {}))
+        body = request.get_data()
+        payload = _parse_payload(body)
+        dynamo_request = DynamoRequest(
+            operation=operation,
+            payload=payload or {},
+            region=region_from_authorization(request.headers.get("Authorization")),
+            target_prefix=prefix,
+            headers=dict(request.headers.items()),
+            raw_body=body or None,
+        )
+        entry = self.operations.start(operation or target or "(none)", dynamo_request.tables)
         try:
-            wire = self._answer(request, prefix, operation, payload)
+            if not _known(prefix, operation):
+                raise DynamoError("UnknownOperationException", f"Unknown operation: {prefix}.{operation}".rstrip("."))
+            if payload is None:
+                raise DynamoError("SerializationException", "The request body is not a JSON object")
+            wire = self._answer(dynamo_request)
         except DynamoError as error:
             wire = error_response(error)
         self.operations.finish(entry, wire.status, wire.error_code)
         return Response(wire.body, status=wire.status, headers=finalize(wire))
 
-    def _answer(self, request: Request, prefix: str, operation: str, payload: dict[str, Any] | None) -> WireResponse:
-        known = prefix == STREAMS_TARGET_PREFIX or (
-            prefix == DYNAMODB_TARGET_PREFIX and operation in known_operations()
-        )
-        if not known:
-            raise DynamoError("UnknownOperationException", f"Unknown operation: {prefix}.{operation}".rstrip("."))
-        if payload is None:
-            raise DynamoError("SerializationException", "The request body is not a JSON object")
-        fault = self.faults.take(operation, tables_of(payload))
+    def _answer(self, request: DynamoRequest) -> WireResponse:
+        fault = self.faults.take(request.operation, request.tables)
         if fault is not None:
             raise DynamoError(fault.error_code, fault.message, fault.status)
-        dynamo_request = DynamoRequest(
-            operation=operation,
-            payload=payload,
-            region=region_from_authorization(request.headers.get("Authorization")),
-            target_prefix=prefix,
-            headers=dict(request.headers.items()),
-        )
         if self.aws_like is not None and self.aws_like.options.latency_ms:
+            # Slept outside the lock, so concurrent clients overlap their delays as they would on AWS.
             time.sleep(self.aws_like.options.latency_ms / 1000)
         with self._lock:
-            if self.aws_like is not None and prefix == DYNAMODB_TARGET_PREFIX:
-                return self.aws_like.handle(dynamo_request)
-            return self.backend.forward(dynamo_request)
+            if self.aws_like is not None and request.target_prefix == DYNAMODB_TARGET_PREFIX:
+                return self.aws_like.handle(request)
+            return self.backend.forward(request)
 
     # -- control endpoints ---------------------------------------------------------------------
 
@@ -143,6 +146,11 @@ class DynamoDBApp:
             return _json({"error": f"invalid fault: {exc}"}, status=400)
         self.faults.add(fault)
         return _json({"fault": fault.to_dict()}, status=201)
+
+
+def _known(prefix: str, operation: str) -> bool:
+    # DynamoDB Streams requests go to moto as they are: it answers the ones it implements.
+    return prefix == STREAMS_TARGET_PREFIX or (prefix == DYNAMODB_TARGET_PREFIX and operation in known_operations())
 
 
 def _parse_payload(body: bytes) -> dict[str, Any] | None:

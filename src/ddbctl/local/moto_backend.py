@@ -9,7 +9,6 @@ and answers (in both modes).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -19,18 +18,12 @@ from typing import Any
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from .moto_fixes import MotoFixes
-from .wire import (
-    DYNAMODB_TARGET_PREFIX,
-    JSON_CONTENT_TYPE,
-    DynamoError,
-    DynamoRequest,
-    WireResponse,
-)
+from .wire import DYNAMODB_TARGET_PREFIX, JSON_CONTENT_TYPE, DynamoError, DynamoRequest, WireResponse
 
 logger = logging.getLogger(__name__)
 
-# Only these request headers matter to moto's DynamoDB handler (region, caller, operation).
-_FORWARDED_HEADERS = ("Authorization", "User-Agent", "X-Amz-Target", "X-Amz-Date")
+# Only these request headers matter to moto's DynamoDB handler (region, caller); X-Amz-Target is set anew.
+_FORWARDED_HEADERS = ("Authorization", "User-Agent", "X-Amz-Date")
 
 
 def new_account_id() -> str:
@@ -99,27 +92,23 @@ class MotoBackend:
         status_code = int(str(status).split(" ", 1)[0])
         if status_code >= 500 and not body.lstrip().startswith(b"{"):
             raise DynamoError("InternalServerError", "Internal server error", status=500)
-        kept = {name: value for name, value in response_headers.items() if name.lower() == "x-amzn-requestid"}
-        kept["Content-Type"] = JSON_CONTENT_TYPE
-        return WireResponse(status=status_code, body=body, headers=kept)
+        return WireResponse(status_code, body=body, request_id=response_headers.get("x-amzn-RequestId"))
 
     def call(self, operation: str, payload: dict[str, Any], region: str) -> dict[str, Any]:
         """One internal call (not recorded, no faults): its result, or the DynamoError it answered."""
-        request = DynamoRequest(operation, payload, region, DYNAMODB_TARGET_PREFIX, {})
-        response = self.forward(request)
-        if response.status >= 400:
-            document = response.json()
-            code = str(document.get("__type", "InternalServerError")).rsplit("#", 1)[-1]
-            raise DynamoError(code, str(document.get("message", "")), response.status)
-        result: dict[str, Any] = json.loads(response.body or b"{}")
+        response = self.forward(DynamoRequest(operation, payload, region))
+        response.raise_for_error()
+        result: dict[str, Any] = response.json()
         return result
 
     def reset(self) -> None:
-        """Drop this account's tables, backups and streams, leaving other servers' accounts alone."""
+        """Drop this account's tables, backups, streams and KMS keys (MotoFixes creates the AWS managed
+        key for SSE there), leaving other servers' accounts alone."""
         from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415
         from moto.dynamodbstreams.models import dynamodbstreams_backends  # noqa: PLC0415
+        from moto.kms.models import kms_backends  # noqa: PLC0415
 
-        for backends in (dynamodb_backends, dynamodbstreams_backends):
+        for backends in (dynamodb_backends, dynamodbstreams_backends, kms_backends):
             if self.account_id in backends:
                 backends[self.account_id].reset()
         self.fixes.reset()

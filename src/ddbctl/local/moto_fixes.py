@@ -17,18 +17,26 @@ stores and answers, not AWS-like rules, so they hold in plain mode too.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .wire import DYNAMODB_TARGET_PREFIX, DynamoRequest, WireResponse, validation_error
+from .wire import (
+    DYNAMODB_TARGET_PREFIX,
+    DynamoRequest,
+    TableKey,
+    WireResponse,
+    constraint,
+    json_response,
+    raise_constraint_problems,
+    table_description,
+    validation_error,
+)
 
 if TYPE_CHECKING:
     from moto.dynamodb.models.table import Table
 
-TableKey = tuple[str, str]  # (region, table name)
 Send = Callable[[DynamoRequest], WireResponse]
 
 TABLE_CLASSES = ("STANDARD_INFREQUENT_ACCESS", "STANDARD")
@@ -46,6 +54,8 @@ class TableSettings:
 
 
 class MotoFixes:
+    """The corrections, for one account. Not thread-safe: MotoBackend's callers serialize requests."""
+
     def __init__(self, account_id: str, clock: Callable[[], float] = time.time) -> None:
         self.account_id = account_id
         self.clock = clock
@@ -60,10 +70,11 @@ class MotoFixes:
         if request.target_prefix != DYNAMODB_TARGET_PREFIX or operation not in _DESCRIBING:
             return send(request)
         payload = request.payload
-        key = (request.region, str(payload.get("TableName")))
         if operation in ("CreateTable", "UpdateTable"):
             _check_table_class(payload.get("TableClass"))
-        undo = self._prepare_stream(key, payload.get("StreamSpecification")) if operation == "UpdateTable" else None
+        undo = None
+        if operation == "UpdateTable":
+            undo = self._prepare_stream(request.table_key, payload.get("StreamSpecification"))
         response: WireResponse | None = None
         try:
             response = send(request)
@@ -72,27 +83,32 @@ class MotoFixes:
                 undo()
         if response.status != 200:
             return response
-        return self._corrected(operation, key, payload, response)
+        return self._corrected(operation, request.table_key, payload, response)
 
     def _corrected(
         self, operation: str, key: TableKey, payload: dict[str, Any], response: WireResponse
     ) -> WireResponse:
         """Apply what moto ignored of a request it carried out, and show it in moto's table description."""
-        sse_given = operation in ("CreateTable", "UpdateTable") and isinstance(payload.get("SSESpecification"), dict)
         if operation == "CreateTable":
             self._created(key, payload)
         elif operation == "UpdateTable":
             self._updated(key, payload)
+        sse_given = operation in ("CreateTable", "UpdateTable") and isinstance(payload.get("SSESpecification"), dict)
         sse = self._set_sse(key, payload["SSESpecification"]) if sse_given else None
-        document: dict[str, Any] = response.json()  # moto answers these operations with a JSON object
-        description = document.get("Table") or document.get("TableDescription")
-        if isinstance(description, dict):
-            self._describe(key[0], description)
-            if sse_given:
-                _replace(description, "SSEDescription", sse)
-        if operation == "DeleteTable":
-            self._tables.pop(key, None)
-        return WireResponse(response.status, json.dumps(document).encode(), response.headers)
+        settings = self._tables.pop(key, None) if operation == "DeleteTable" else self._tables.get(key)
+        if settings is None and not sse_given:
+            return response  # nothing to add: spare parsing and re-serializing moto's answer
+        document = response.json()
+        description = table_description(document)
+        if description is None:
+            return response
+        if settings is not None:
+            self._describe(settings, description)
+        if sse_given:
+            description.pop("SSEDescription", None)
+            if sse is not None:
+                description["SSEDescription"] = sse
+        return json_response(document, response.status, response.request_id)
 
     # -- moto's tables -----------------------------------------------------------------------------
 
@@ -182,35 +198,38 @@ class MotoFixes:
         for index in payload.get("GlobalSecondaryIndexes") or []:
             if index.get("OnDemandThroughput"):
                 settings.index_on_demand[str(index.get("IndexName"))] = dict(index["OnDemandThroughput"])
-        self._tables[key] = settings
+        self._keep(key, settings)
 
     def _updated(self, key: TableKey, payload: dict[str, Any]) -> None:
-        settings = self._tables.setdefault(key, TableSettings())
+        stream = payload.get("StreamSpecification")
+        if isinstance(stream, dict) and not stream.get("StreamEnabled"):
+            self._stream_disabled(key)
+        settings = self._tables.get(key) or TableSettings()
         if payload.get("TableClass"):
             settings.table_class = self._class_summary(str(payload["TableClass"]))
         # Each limit is set on its own: a request that names one leaves the other as it was.
         settings.on_demand.update(payload.get("OnDemandThroughput") or {})
         for update in payload.get("GlobalSecondaryIndexUpdates") or []:
-            for action in ("Create", "Update", "Delete"):
-                index = update.get(action)
+            for action, index in update.items():
                 if not isinstance(index, dict):
                     continue
                 name = str(index.get("IndexName"))
-                if action == "Delete":
+                if action != "Update":  # Create or Delete: a new index has none of an old one's limits
                     settings.index_on_demand.pop(name, None)
-                elif action == "Create":
-                    settings.index_on_demand[name] = dict(index.get("OnDemandThroughput") or {})
-                else:
-                    settings.index_on_demand.setdefault(name, {}).update(index.get("OnDemandThroughput") or {})
-        stream = payload.get("StreamSpecification")
-        if isinstance(stream, dict) and not stream.get("StreamEnabled"):
-            self._stream_disabled(key)
+                if action != "Delete" and index.get("OnDemandThroughput"):
+                    settings.index_on_demand.setdefault(name, {}).update(index["OnDemandThroughput"])
+        self._keep(key, settings)
 
-    def _describe(self, region: str, description: dict[str, Any]) -> None:
+    def _keep(self, key: TableKey, settings: TableSettings) -> None:
+        # Most tables have nothing to keep: their descriptions then pass through without a rewrite.
+        if settings == TableSettings():
+            self._tables.pop(key, None)
+        else:
+            self._tables[key] = settings
+
+    @staticmethod
+    def _describe(settings: TableSettings, description: dict[str, Any]) -> None:
         """Add what moto does not keep to one of its table descriptions, in place."""
-        settings = self._tables.get((region, str(description.get("TableName"))))
-        if settings is None:
-            return
         if settings.table_class is not None:
             description["TableClassSummary"] = dict(settings.table_class)
         if (description.get("BillingModeSummary") or {}).get("BillingMode") != "PAY_PER_REQUEST":
@@ -225,14 +244,5 @@ class MotoFixes:
 
 def _check_table_class(table_class: Any) -> None:
     if table_class is not None and table_class not in TABLE_CLASSES:
-        raise validation_error(
-            f"1 validation error detected: Value '{table_class}' at 'tableClass' failed to satisfy constraint: "
-            f"Member must satisfy enum value set: [{', '.join(TABLE_CLASSES)}]"
-        )
-
-
-def _replace(description: dict[str, Any], name: str, value: dict[str, Any] | None) -> None:
-    if value is None:
-        description.pop(name, None)
-    else:
-        description[name] = value
+        rule = f"satisfy enum value set: [{', '.join(TABLE_CLASSES)}]"
+        raise_constraint_problems([constraint(table_class, "tableClass", rule)])

@@ -7,6 +7,7 @@ fixtures, so every test starts with no tables, no recorded operations and no fau
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,13 +105,10 @@ def awslike_dynamodb(awslike_server: LocalServer) -> LocalDynamoDB:
 def local_server_factory() -> Iterator[Callable[..., LocalDynamoDB]]:
     """Start servers with custom options (e.g. ``aws_like=AwsLikeOptions(ttl_cooldown_seconds=0)``);
     each is stopped when the test ends."""
-    servers: list[LocalServer] = []
+    # An ExitStack stops every server even when stopping one of them fails: no port outlives its test.
+    with contextlib.ExitStack() as servers:
 
-    def start(aws_like: AwsLikeOptions | None = None) -> LocalDynamoDB:
-        server = LocalServer(aws_like=aws_like).start()
-        servers.append(server)
-        return local_dynamodb(server)
+        def start(aws_like: AwsLikeOptions | None = None) -> LocalDynamoDB:
+            return local_dynamodb(servers.enter_context(LocalServer(aws_like=aws_like)))
 
-    yield start
-    for server in servers:
-        server.stop()
+        yield start

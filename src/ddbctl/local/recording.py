@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
+MAX_ENTRIES = 100_000
+
 
 class OperationLog:
-    """Every DynamoDB request a server received, in arrival order, with its outcome once known."""
+    """The DynamoDB requests a server received, in arrival order, with their outcome once known.
 
-    def __init__(self) -> None:
+    Only the last MAX_ENTRIES are kept, so a `ddbctl local` left running for days does not grow forever.
+    """
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._lock = threading.Lock()
-        self._entries: list[dict[str, Any]] = []
+        self._entries: deque[dict[str, Any]] = deque(maxlen=max_entries)
 
     def start(self, operation: str, tables: list[str]) -> dict[str, Any]:
         entry: dict[str, Any] = {

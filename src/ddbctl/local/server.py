@@ -13,6 +13,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .awslike import AwsLike
 from .middleware import DynamoDBApp
 from .moto_backend import MotoBackend
+from .operations import known_operations
 from .options import AwsLikeOptions
 from .recording import Fault
 
@@ -51,11 +52,15 @@ class LocalServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, aws_like: AwsLikeOptions | None = None) -> None:
         self.host = host
         self.port = port
-        self.aws_like = aws_like
         backend = MotoBackend()
         self._app = DynamoDBApp(backend, AwsLike(aws_like, backend) if aws_like else None)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def aws_like(self) -> AwsLikeOptions | None:
+        """The AWS-like mode's options; None in plain mode."""
+        return self._app.aws_like.options if self._app.aws_like else None
 
     @property
     def account_id(self) -> str:
@@ -76,6 +81,7 @@ class LocalServer:
         if self._server is not None:
             return self
         self._app.backend.warm_up()
+        known_operations()  # botocore's service model: loaded now rather than in the first request
         listener = _bind(self.host, self.port)
         try:
             server = make_server(

@@ -35,7 +35,7 @@ def create_tables(
     *,
     dry_run: bool = False,
     concurrency: int = 8,
-    max_wait: float = 900.0,
+    max_wait: float = ExecOptions.max_wait,
     events: Events | None = None,
     context: Context | None = None,
 ) -> CreateResult:

@@ -20,28 +20,23 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
-from ..changes import Change, CreateIndex, Request
+from .. import execute as executor
+from ..aws import LiveTable
+from ..changes import Change, CreateIndex, Request, units_text
 from ..config import Settings
 from ..errors import AwsError, ConfigError, DdbctlError, TableNotFound, WaitTimeout
 from ..execute import Events, ExecOptions, Outcome, Report, TableResult, TableState, execute, wait_until_settled
 from ..live import read_live
-from ..naming import PRODUCTION, Namespace, name_problem
-from ..plan import Plan, PlanOptions, Scope, Status, TablePlan, make_plan
+from ..naming import Namespace, name_problem
+from ..plan import Plan, PlanOptions, Scope, Status, TablePlan, keys_text, make_plan, with_added_indexes
 from ..spec import rules
-from ..spec.model import (
-    AttributeDefinition,
-    GlobalSecondaryIndex,
-    KeySchemaElement,
-    Projection,
-    ProvisionedThroughput,
-    TableSpec,
-)
+from ..spec.model import GlobalSecondaryIndex, Projection, TableSpec
 from ..waiting import SYSTEM_CLOCK, Clock
 from .gsi_files import FileUpdate, read_files, update_files
 from .gsi_input import IndexRequest, input_error, request_problems, resolve_table
 from .session import Context, connect
 
-DEFAULT_MAX_WAIT = 900.0
+DEFAULT_MAX_WAIT = ExecOptions.max_wait
 
 
 # -- results ------------------------------------------------------------------------------------------
@@ -155,10 +150,9 @@ def add_gsi(
     by_table = {r.logical: r for r in report.results}
     results = [
         result for w in work
-        for result in (*w.skipped, *_outcomes(w, plan, by_table.get(w.logical), wait, max_wait, recorder, namespace))
+        for result in (*w.skipped, *_outcomes(w, plan, by_table.get(w.logical), options, recorder, namespace))
     ]
-    updates = (update_files(directory, files, _kept(files, results, wanted, namespace))
-               if directory is not None else ())
+    updates = update_files(directory, files, _kept(grouped, results)) if directory is not None else ()
     return GsiResult(tuple(results), plan, report, updates)
 
 
@@ -193,8 +187,7 @@ def _plan(
         if logical not in specs:
             raise TableNotFound(namespace.physical(logical), hint=f"no such table in environment "
                                 f"{namespace.environment}: check --table and -e, or create the table first")
-    checked = [_table_work(logical, namespace.physical(logical), requests, specs[logical],
-                           _index_statuses(live.tables[logical].table))
+    checked = [_table_work(logical, requests, specs[logical], live.tables[logical])
                for logical, requests in grouped.items()]
     problems = [problem for _, found in checked for problem in found]
     if problems:
@@ -221,11 +214,12 @@ def _check_planned(plan: Plan, work: _TableWork) -> None:
 
 
 def _table_work(
-    logical: str, physical: str, requests: Sequence[IndexRequest], live: TableSpec, statuses: Mapping[str, str]
+    logical: str, requests: Sequence[IndexRequest], live: TableSpec, described: LiveTable
 ) -> tuple[_TableWork, list[str]]:
+    physical = described.physical_name
+    state = TableState.of(physical, described.table)
     new = tuple(r for r in requests if live.gsi(r.index_name) is None)
-    skipped = tuple(_skipped(logical, physical, live, r, statuses.get(r.index_name))
-                    for r in requests if live.gsi(r.index_name) is not None)
+    skipped = tuple(_skipped(logical, r, live, state) for r in requests if live.gsi(r.index_name) is not None)
     problems = [p for r in new for p in _live_problems(r, live, physical)]
     problems += _limit_problems(live, new, physical)
     desired = _desired(live, new) if new else None
@@ -272,30 +266,22 @@ def _users(spec: TableSpec, attribute: str) -> str:
 def _desired(live: TableSpec, new: Sequence[IndexRequest]) -> TableSpec:
     """The live table plus the new indexes, with AttributeDefinitions for exactly the key attributes."""
     types = {**live.attribute_types, **{n: t for r in new for n, t in r.key_types.items()}}
-    with_indexes = live.model_copy(update={"global_secondary_indexes": (*live.gsis, *(r.index for r in new))})
-    definitions = tuple(
-        AttributeDefinition(attribute_name=name, attribute_type=types[name])
-        for name in sorted(with_indexes.key_attributes())
-    )
-    return with_indexes.model_copy(update={"attribute_definitions": definitions})
+    return with_added_indexes(live, [r.index for r in new], types)
 
 
-def _index_statuses(description: Mapping[str, object]) -> dict[str, str]:
-    return {name: status for name, status, _ in TableState.of("", dict(description)).indexes}
-
-
-def _skipped(logical: str, physical: str, live: TableSpec, request: IndexRequest, status: str | None) -> IndexResult:
+def _skipped(logical: str, request: IndexRequest, live: TableSpec, state: TableState) -> IndexResult:
     existing = live.gsi(request.index_name)
     assert existing is not None
-    return IndexResult(logical, physical, request.index_name, IndexOutcome.SKIPPED, status=status,
+    return IndexResult(logical, state.physical, request.index_name, IndexOutcome.SKIPPED,
+                       status=state.index_status(request.index_name),
                        differences=tuple(index_differences(existing, live.attribute_types, request)))
 
 
 def index_differences(live: GlobalSecondaryIndex, live_types: Mapping[str, str], request: IndexRequest) -> list[str]:
     """How an existing index differs from ``request``, one phrase per difference (empty: it matches)."""
     differences = []
-    live_keys = _keys_text(live.key_schema, live_types)
-    asked_keys = _keys_text(request.index.key_schema, request.key_types)
+    live_keys = keys_text(live.key_schema, live_types)
+    asked_keys = keys_text(request.index.key_schema, request.key_types)
     if live_keys != asked_keys:
         differences.append(f"keys {live_keys} (asked {asked_keys})")
     live_projection = _projection_text(live.projection.canonical())
@@ -304,24 +290,14 @@ def index_differences(live: GlobalSecondaryIndex, live_types: Mapping[str, str],
         differences.append(f"projection {live_projection} (asked {asked_projection})")
     asked_throughput = request.index.provisioned_throughput
     if asked_throughput is not None and asked_throughput != live.provisioned_throughput:
-        differences.append(f"throughput {_throughput_text(live.provisioned_throughput)} "
-                           f"(asked {_throughput_text(asked_throughput)})")
+        differences.append(f"throughput {units_text(live.provisioned_throughput)} "
+                           f"(asked {units_text(asked_throughput)})")
     return differences
-
-
-def _keys_text(schema: Sequence[KeySchemaElement], types: Mapping[str, str]) -> str:
-    return "+".join(f"{k.attribute_name}:{types.get(k.attribute_name, '?')}" for k in schema)
 
 
 def _projection_text(projection: Projection) -> str:
     attributes = projection.non_key_attributes
     return projection.projection_type + (f" {','.join(attributes)}" if attributes else "")
-
-
-def _throughput_text(throughput: ProvisionedThroughput | None) -> str:
-    if throughput is None:
-        return "on-demand"
-    return f"{throughput.read_capacity_units}R/{throughput.write_capacity_units}W"
 
 
 # -- outcomes of a run --------------------------------------------------------------------------------
@@ -356,8 +332,8 @@ class _Recorder(Events):
 
 
 def _outcomes(
-    work: _TableWork, plan: Plan, result: TableResult | None, wait: bool, max_wait: float,
-    recorder: _Recorder, namespace: Namespace,
+    work: _TableWork, plan: Plan, result: TableResult | None, options: ExecOptions, recorder: _Recorder,
+    namespace: Namespace,
 ) -> list[IndexResult]:
     """Each new index's outcome from its table's result (the executor reports per table)."""
     if not work.new or result is None:
@@ -368,7 +344,7 @@ def _outcomes(
                        elapsed=recorder.finished.get(work.physical))
     if result.outcome is not Outcome.FAILED:
         # Every index but the last was waited for before the next was sent.
-        last = IndexOutcome.CREATED if wait else IndexOutcome.REQUESTED
+        last = IndexOutcome.CREATED if options.wait else IndexOutcome.REQUESTED
         return [replace(base, index_name=name, outcome=last if name == order[-1] else IndexOutcome.CREATED)
                 for name in order]
     pending = [name for name in order if name not in done]
@@ -377,8 +353,8 @@ def _outcomes(
     # The culprit: the index being waited for at a timeout (or at the end), else the one whose step failed.
     culprit = done[-1] if done and (timed_out or not pending) else pending[0]
     if timed_out:
-        error = _timeout(work.physical, culprit, culprit in done, recorder.last.get(work.physical), max_wait,
-                         namespace, pending)
+        error = _timeout(work.physical, culprit, culprit in done, recorder.last.get(work.physical),
+                         options.max_wait, namespace, pending)
     note = f"not requested: index {culprit} did not finish; run add-gsi again"
     return [
         replace(base, index_name=name, outcome=IndexOutcome.FAILED, error=error) if name == culprit
@@ -397,36 +373,24 @@ def _timeout(
         rest = [name for name in pending if name != index]
         later = f"; then run add-gsi again for {', '.join(rest)}" if rest else ""
         return WaitTimeout(
-            f"index {index} on {physical} is still {_index_state(state, index)} {after}; the build goes on "
+            f"index {index} on {physical} is still {_index_phase(state, index)} {after}; the build goes on "
             "inside DynamoDB",
             hint=f"keep waiting with: {wait_command(physical, index, namespace)}{later}",
         )
     return WaitTimeout(
-        f"{physical} is still busy ({_busy(state)}) {after}; index {index} was not requested",
+        f"{physical} is still busy ({state.summary() if state else 'not ACTIVE'}) {after}; "
+        f"index {index} was not requested",
         hint=f"wait with `{wait_command(physical, None, namespace)}`, then run add-gsi again",
     )
 
 
 def wait_command(physical: str, index: str | None, namespace: Namespace) -> str:
-    """The command that resumes a wait."""
-    environment = "" if namespace.environment == PRODUCTION else f" -e {namespace.environment}"
-    return f"ddbctl{environment} wait --table {physical}" + (f" --index {index}" if index else "")
+    """The command that resumes a wait for a table (or just one of its indexes) of ``namespace``."""
+    return executor.wait_command(physical, index, namespace.environment)
 
 
-def _index_state(state: TableState | None, index: str) -> str:
-    found = next(((status, backfilling) for name, status, backfilling in (state.indexes if state else ())
-                  if name == index), None)
-    if found is None:
-        return "not ACTIVE"
-    status, backfilling = found
-    return status + (" (backfilling)" if backfilling else "")
-
-
-def _busy(state: TableState | None) -> str:
-    if state is None:
-        return "not ACTIVE"
-    busy = [f"index {name} {status}" for name, status, _ in state.indexes if status != "ACTIVE"]
-    return ", ".join([state.status, *busy])
+def _index_phase(state: TableState | None, index: str) -> str:
+    return (state.index_phase(index) if state else None) or "not ACTIVE"
 
 
 # -- spec files (--dir) -------------------------------------------------------------------------------
@@ -436,15 +400,11 @@ _IN_FILE = (IndexOutcome.CREATED, IndexOutcome.REQUESTED)
 
 
 def _kept(
-    files: Mapping[str, object], results: Sequence[IndexResult], wanted: Sequence[IndexRequest], namespace: Namespace
+    grouped: Mapping[str, Sequence[IndexRequest]], results: Sequence[IndexResult]
 ) -> dict[str, list[IndexRequest]]:
     """What each table's spec file gets: the indexes created or requested, and those that exist and match."""
-    by_name = {(resolve_table(r.table, namespace)[0], r.index_name): r for r in wanted}
-    return {
-        logical: [by_name[(logical, r.index_name)] for r in results
-                  if r.logical == logical and (r.outcome in _IN_FILE or r.matches)]
-        for logical in files
-    }
+    kept = {(r.logical, r.index_name) for r in results if r.outcome in _IN_FILE or r.matches}
+    return {logical: [r for r in requests if (logical, r.index_name) in kept] for logical, requests in grouped.items()}
 
 
 # -- wait ---------------------------------------------------------------------------------------------
@@ -480,23 +440,17 @@ def wait_for(
             return True
         if index is None:
             return state.settled
-        return _status_of(state, index) in ("ACTIVE", None)
+        return state.index_status(index) in ("ACTIVE", None)
 
-    try:
-        state = wait_until_settled(context.dynamo, physical, max_wait=max_wait, events=events, clock=clock, done=done)
-    except WaitTimeout as exc:
-        raise WaitTimeout(exc.message, hint=f"keep waiting with: {wait_command(physical, index, namespace)}") from exc
+    state = wait_until_settled(context.dynamo, physical, max_wait=max_wait, events=events, clock=clock, done=done,
+                               resume=wait_command(physical, index, namespace))
     if state.status == "MISSING":
         raise TableNotFound(physical, hint=f"no such table in environment {namespace.environment}")
-    if index is not None and _status_of(state, index) is None:
+    if index is not None and state.index_status(index) is None:
         names = ", ".join(name for name, _, _ in state.indexes) or "none"
         raise AwsError(f"index {index} does not exist on {physical}",
                        hint=f"its global secondary indexes: {names}", code="ResourceNotFoundException")
     return WaitResult(physical, index, state, clock.now() - start)
-
-
-def _status_of(state: TableState, index: str) -> str | None:
-    return next((status for name, status, _ in state.indexes if name == index), None)
 
 
 __all__ = [

@@ -176,8 +176,8 @@ def _keys_from_input(
         sort_given = bool((sort_text or "").strip())
         problems.append(f"a sort key needs a partition key: {how}" if sort_given else f"no partition key given: {how}")
         return []
-    keys = [_parse_key(what, text, type_text, source, problems) for what, text, type_text, source in given if text]
-    return [key for key in keys if key is not None]
+    parsed = [_parse_key(what, text, type_text, source, problems) for what, text, type_text, source in given]
+    return [key for key in parsed if key is not None]
 
 
 def _parse_key(
