@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from ddbctl.local import LocalServer
 from ddbctl.local.pytest_plugin import LocalDynamoDB, local_dynamodb
 
-from .servers import SLOW_INDEX
+from .servers import BUILD_IN_PROGRESS_SECONDS, SLOW_INDEX
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "src" / "ddbctl" / "examples" / "construction-expenses" / "schemas"
 
@@ -35,3 +36,10 @@ def slow_index(slow_index_server: LocalServer) -> LocalDynamoDB:
     """An AWS-like server whose index builds take 1.5 s (the first 0.5 s before backfilling), emptied."""
     slow_index_server.reset()
     return local_dynamodb(slow_index_server)
+
+
+@pytest.fixture
+def long_build(local_server_factory: Callable[..., LocalDynamoDB]) -> LocalDynamoDB:
+    """An AWS-like server whose index builds last long enough (BUILD_IN_PROGRESS_SECONDS) that ddbctl,
+    however slowly a loaded machine starts it, sees another build still running."""
+    return local_server_factory(replace(SLOW_INDEX, index_create_seconds=BUILD_IN_PROGRESS_SECONDS))

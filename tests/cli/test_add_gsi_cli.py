@@ -6,8 +6,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from ddbctl.cli.main import cli
 from ddbctl.local import MUTATING_OPERATIONS
 from ddbctl.local.pytest_plugin import LocalDynamoDB
 
-from ..servers import BUILD_IN_PROGRESS_SECONDS, SLOW_INDEX
+from ..servers import BUILD_IN_PROGRESS_SECONDS
 
 PREFIX = "construction-expenses"
 COMPANIES = f"{PREFIX}-companies"
@@ -215,24 +214,20 @@ def test_an_existing_different_index_is_skipped_and_the_difference_shown(awslike
 # -- one build at a time, throttling --------------------------------------------------------------------------------
 
 
-def test_a_build_in_progress_is_waited_for_and_no_limit_error_surfaces(
-    local_server_factory: Callable[..., LocalDynamoDB],
-) -> None:
-    # The other build lasts long enough that ddbctl, however slow a loaded machine starts, sees it running.
-    slow_index = local_server_factory(replace(SLOW_INDEX, index_create_seconds=BUILD_IN_PROGRESS_SECONDS))
-    create_table(slow_index)
-    start_index_build(slow_index, "by-other", "other")
-    result = add_gsi(slow_index, *EMAIL)
+def test_a_build_in_progress_is_waited_for_and_no_limit_error_surfaces(long_build: LocalDynamoDB) -> None:
+    create_table(long_build)
+    start_index_build(long_build, "by-other", "other")
+    result = add_gsi(long_build, *EMAIL)
     assert result.exit_code == 0, result.stderr
     assert created(result.stdout) == [("by-email", COMPANIES)]
     progress = result.stderr.splitlines()
     sent = progress.index(f"→ {COMPANIES}: create index by-email (email, ALL) (UpdateTable)")
     assert any("index by-other CREATING" in line for line in progress[:sent])  # seen, and waited for
     assert "LimitExceeded" not in result.stdout + result.stderr
-    theirs, ours = [o for o in slow_index.server.operations() if o["operation"] == "UpdateTable"]
+    theirs, ours = [o for o in long_build.server.operations() if o["operation"] == "UpdateTable"]
     assert ours["time"] >= theirs["time"] + BUILD_IN_PROGRESS_SECONDS  # sent once by-other was built
-    assert [o for o in slow_index.server.operations() if o["error"]] == []
-    assert statuses(slow_index) == {"ACTIVE"}
+    assert [o for o in long_build.server.operations() if o["error"]] == []
+    assert statuses(long_build) == {"ACTIVE"}
 
 
 def test_throttling_while_waiting_is_ridden_out(slow_index: LocalDynamoDB) -> None:

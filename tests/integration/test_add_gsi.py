@@ -6,7 +6,6 @@ import json
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from ddbctl.ops.gsi_input import GsiInput, request_from_input, requests_from_spe
 from ddbctl.plan import TablePlan
 from ddbctl.spec.files import dump_spec, read_spec
 
-from ..servers import BUILD_IN_PROGRESS_SECONDS, SLOW_INDEX
+from ..servers import BUILD_IN_PROGRESS_SECONDS
 
 PREFIX = "construction-expenses"
 COMPANIES = f"{PREFIX}-companies"
@@ -216,21 +215,17 @@ def test_an_existing_index_with_another_definition_is_skipped_and_the_difference
 # -- one online index build at a time ------------------------------------------------------------------------
 
 
-def test_a_build_in_progress_is_waited_for_and_no_limit_error_is_provoked(
-    local_server_factory: Callable[..., LocalDynamoDB],
-) -> None:
-    # The other build lasts long enough that ddbctl, however slow a loaded machine starts, sees it running.
-    slow_index = local_server_factory(replace(SLOW_INDEX, index_create_seconds=BUILD_IN_PROGRESS_SECONDS))
-    create_table(slow_index)
-    start_index_build(slow_index, "by-other", "other")
+def test_a_build_in_progress_is_waited_for_and_no_limit_error_is_provoked(long_build: LocalDynamoDB) -> None:
+    create_table(long_build)
+    start_index_build(long_build, "by-other", "other")
     events = Recorded()
-    result = add_gsi(settings_for(slow_index), email_index(), events=events)
+    result = add_gsi(settings_for(long_build), email_index(), events=events)
     assert outcomes(result) == [(COMPANIES, "by-email", "created")]
     assert "CREATING" in events.index_phases("by-other")  # seen, and waited for
-    theirs, ours = updates(slow_index)
+    theirs, ours = updates(long_build)
     assert ours["time"] >= theirs["time"] + BUILD_IN_PROGRESS_SECONDS  # sent once by-other was built
-    assert [o for o in slow_index.server.operations() if o["error"]] == []
-    assert {i["IndexName"]: i["IndexStatus"] for i in describe(slow_index)["GlobalSecondaryIndexes"]} == {
+    assert [o for o in long_build.server.operations() if o["error"]] == []
+    assert {i["IndexName"]: i["IndexStatus"] for i in describe(long_build)["GlobalSecondaryIndexes"]} == {
         "by-other": "ACTIVE", "by-email": "ACTIVE"}
 
 
