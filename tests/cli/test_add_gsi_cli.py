@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,16 +13,23 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ddbctl.cli.main import cli
-from ddbctl.local import MUTATING_OPERATIONS
 from ddbctl.local.pytest_plugin import LocalDynamoDB
 
+from ..gsi_tables import (
+    COMPANIES,
+    EXPENSES,
+    PREFIX,
+    SEED_VARIABLES,
+    create_table,
+    describe,
+    mutating_calls,
+    spec_file,
+    start_index_build,
+    statuses,
+    wait_until,
+)
 from ..servers import BUILD_IN_PROGRESS_SECONDS
 
-PREFIX = "construction-expenses"
-COMPANIES = f"{PREFIX}-companies"
-EXPENSES = f"{PREFIX}-company-expenses"
-SEED_VARIABLES = ("TABLE_NAME", "INDEX_NAME", "PARTITION_KEY", "PARTITION_KEY_TYPE", "SORT_KEY", "SORT_KEY_TYPE",
-                  "PROJECTION_TYPE", "PROJECTION_ATTRIBUTES", "MAX_WAIT")
 BASE_ENV: dict[str, str | None] = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
     "AWS_PROFILE": None, "AWS_SESSION_TOKEN": None, "AWS_ENDPOINT_URL": None, "AWS_ENDPOINT_URL_DYNAMODB": None,
@@ -48,67 +54,9 @@ def add_gsi(db: LocalDynamoDB, *args: str, env: dict[str, str] | None = None) ->
 
 EMAIL = ("--table", "companies", "--index", "by-email", "--partition-key", "email:S")
 
-_CLIENTS: dict[str, Any] = {}
-
-
-def client(db: LocalDynamoDB) -> Any:
-    if db.endpoint_url not in _CLIENTS:
-        _CLIENTS[db.endpoint_url] = db.client(max_attempts=5)
-    return _CLIENTS[db.endpoint_url]
-
-
-def create_table(db: LocalDynamoDB, name: str = COMPANIES, *, provisioned: bool = False,
-                 gsis: Sequence[tuple[str, str]] = ()) -> None:
-    """A table keyed by ``id`` (S), with string-keyed indexes (name, attribute); waits until ACTIVE."""
-    throughput = {"ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}} if provisioned else {}
-    request: dict[str, Any] = {
-        "TableName": name,
-        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in ("id", *(a for _, a in gsis))],
-        "BillingMode": "PROVISIONED" if provisioned else "PAY_PER_REQUEST",
-        **throughput,
-    }
-    if gsis:
-        request["GlobalSecondaryIndexes"] = [
-            {"IndexName": i, "KeySchema": [{"AttributeName": a, "KeyType": "HASH"}],
-             "Projection": {"ProjectionType": "ALL"}, **throughput} for i, a in gsis]
-    client(db).create_table(**request)
-    wait_until(lambda: statuses(db, name) <= {"ACTIVE"})
-
-
-def describe(db: LocalDynamoDB, name: str = COMPANIES) -> dict[str, Any]:
-    table: dict[str, Any] = client(db).describe_table(TableName=name)["Table"]
-    return table
-
 
 def indexes(db: LocalDynamoDB, name: str = COMPANIES) -> dict[str, dict[str, Any]]:
     return {i["IndexName"]: i for i in describe(db, name).get("GlobalSecondaryIndexes") or []}
-
-
-def statuses(db: LocalDynamoDB, name: str = COMPANIES) -> set[str]:
-    return {describe(db, name)["TableStatus"], *(i["IndexStatus"] for i in indexes(db, name).values())}
-
-
-def wait_until(condition: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
-def mutating_calls(db: LocalDynamoDB) -> list[str]:
-    return [o["operation"] for o in db.server.operations() if o["operation"] in MUTATING_OPERATIONS]
-
-
-def start_index_build(db: LocalDynamoDB, index: str, attribute: str) -> None:
-    """Start an index build with plain boto3, as another person or tool would."""
-    current = describe(db)["AttributeDefinitions"]
-    db.client().update_table(
-        TableName=COMPANIES,
-        AttributeDefinitions=[*current, {"AttributeName": attribute, "AttributeType": "S"}],
-        GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": index, "Projection": {"ProjectionType": "ALL"},
-                                                 "KeySchema": [{"AttributeName": attribute, "KeyType": "HASH"}]}}],
-    )
 
 
 CREATED = re.compile(r"created index (\S+) on (\S+) \(ACTIVE after \d+\.\ds\)")
@@ -195,7 +143,7 @@ def test_json_output_is_quiet_and_parseable(awslike_dynamodb: LocalDynamoDB) -> 
 
 
 def test_an_existing_identical_index_is_skipped(awslike_dynamodb: LocalDynamoDB) -> None:
-    create_table(awslike_dynamodb, gsis=[("by-email", "email")])
+    create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
     result = add_gsi(awslike_dynamodb, *EMAIL)
     assert result.exit_code == 0
     assert result.stdout == f"skipped index by-email on {COMPANIES}: it already exists and matches the request\n"
@@ -203,7 +151,7 @@ def test_an_existing_identical_index_is_skipped(awslike_dynamodb: LocalDynamoDB)
 
 
 def test_an_existing_different_index_is_skipped_and_the_difference_shown(awslike_dynamodb: LocalDynamoDB) -> None:
-    create_table(awslike_dynamodb, gsis=[("by-email", "email")])
+    create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
     result = add_gsi(awslike_dynamodb, *EMAIL, "--sort-key", "at:N", "--projection", "KEYS_ONLY")
     assert result.exit_code == 0
     assert result.stdout == (f"skipped index by-email on {COMPANIES}: it already exists but differs from the "
@@ -291,7 +239,7 @@ def test_wait_for_a_whole_table_times_out_with_exit_3(slow_index: LocalDynamoDB)
 
 
 def test_wait_for_a_missing_index_fails_at_once(awslike_dynamodb: LocalDynamoDB) -> None:
-    create_table(awslike_dynamodb, gsis=[("by-email", "email")])
+    create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
     result = ddbctl(awslike_dynamodb, "wait", "--table", "companies", "--index", "by-nothing")
     assert result.exit_code == 1
     assert result.stderr.endswith(f"error: index by-nothing does not exist on {COMPANIES}\n"
@@ -329,7 +277,7 @@ def test_dry_run_prints_the_exact_request_and_sends_no_change(awslike_dynamodb: 
 
 
 def test_dry_run_in_json_lists_requests_and_skipped_indexes(awslike_dynamodb: LocalDynamoDB) -> None:
-    create_table(awslike_dynamodb, gsis=[("by-email", "email")])
+    create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
     result = ddbctl(awslike_dynamodb, "-o", "json", "add-gsi", *EMAIL, "--dry-run")
     assert (result.exit_code, result.stderr) == (0, "")
     document = json.loads(result.stdout)
@@ -383,7 +331,7 @@ def test_from_spec_refuses_index_flags(dynamodb: LocalDynamoDB, tmp_path: Path) 
 
 
 def test_a_key_attribute_defined_with_another_type_is_refused(awslike_dynamodb: LocalDynamoDB) -> None:
-    create_table(awslike_dynamodb, gsis=[("by-email", "email")])
+    create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
     result = add_gsi(awslike_dynamodb, "--table", "companies", "--index", "by-email-n", "--partition-key", "email:N")
     assert result.exit_code == 2
     assert result.stderr == (f"error: attribute 'email' is already defined as S on {COMPANIES} (used by index "
@@ -419,23 +367,9 @@ def test_a_provisioned_table_needs_index_capacity(awslike_dynamodb: LocalDynamoD
 # -- several indexes, spec files --------------------------------------------------------------------------------------
 
 
-def write_spec(directory: Path, logical: str, gsis: Sequence[tuple[str, str]]) -> Path:
-    document = {
-        "TableName": logical,
-        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in ("id", *(a for _, a in gsis))],
-        "GlobalSecondaryIndexes": [{"IndexName": i, "KeySchema": [{"AttributeName": a, "KeyType": "HASH"}],
-                                    "Projection": {"ProjectionType": "ALL"}} for i, a in gsis],
-    }
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{logical}.json"
-    path.write_text(json.dumps(document))
-    return path
-
-
 def test_from_spec_builds_one_tables_indexes_one_after_another(awslike_dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
     create_table(awslike_dynamodb)
-    path = write_spec(tmp_path / "schemas", "companies", [("by-email", "email"), ("by-vat", "vat")])
+    path = spec_file(tmp_path / "schemas", "companies", [("by-email", "email", "S"), ("by-vat", "vat", "S")])
     result = add_gsi(awslike_dynamodb, "--from-spec", str(path))
     assert result.exit_code == 0, result.stderr
     assert created(result.stdout) == [("by-email", COMPANIES), ("by-vat", COMPANIES)]
@@ -448,8 +382,8 @@ def test_from_spec_builds_indexes_of_different_tables_in_parallel(awslike_dynamo
                                                                    tmp_path: Path) -> None:
     create_table(awslike_dynamodb, COMPANIES)
     create_table(awslike_dynamodb, EXPENSES)
-    write_spec(tmp_path / "schemas", "companies", [("by-email", "email")])
-    write_spec(tmp_path / "schemas", "company-expenses", [("by-company", "companyId")])
+    spec_file(tmp_path / "schemas", "companies", [("by-email", "email", "S")])
+    spec_file(tmp_path / "schemas", "company-expenses", [("by-company", "companyId", "S")])
     result = add_gsi(awslike_dynamodb, "--from-spec", str(tmp_path / "schemas"))
     assert result.exit_code == 0, result.stderr
     assert sorted(created(result.stdout)) == [("by-company", EXPENSES), ("by-email", COMPANIES)]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from ddbctl.changes import Change, Request
 from ddbctl.config import Settings, load_settings
 from ddbctl.errors import AwsError, ConfigError, TableNotFound, WaitTimeout
 from ddbctl.execute import Events, TableState
-from ddbctl.local import MUTATING_OPERATIONS
 from ddbctl.local.pytest_plugin import LocalDynamoDB
 from ddbctl.ops.export import export_tables
 from ddbctl.ops.gsi import GsiResult, IndexOutcome, add_gsi, wait_for
@@ -23,18 +21,23 @@ from ddbctl.ops.gsi_input import GsiInput, request_from_input, requests_from_spe
 from ddbctl.plan import TablePlan
 from ddbctl.spec.files import dump_spec, read_spec
 
+from ..gsi_tables import (
+    COMPANIES,
+    EXPENSES,
+    PREFIX,
+    SEED_VARIABLES,
+    create_table,
+    describe,
+    mutating_calls,
+    spec_file,
+    start_index_build,
+)
 from ..servers import BUILD_IN_PROGRESS_SECONDS
-
-PREFIX = "construction-expenses"
-COMPANIES = f"{PREFIX}-companies"
-EXPENSES = f"{PREFIX}-company-expenses"
-SEED_VARIABLES = ("TABLE_NAME", "INDEX_NAME", "PARTITION_KEY", "PARTITION_KEY_TYPE", "SORT_KEY", "SORT_KEY_TYPE",
-                  "PROJECTION_TYPE", "PROJECTION_ATTRIBUTES", "MAX_WAIT", "ENVIRONMENT", "TABLE_PREFIX")
 
 
 @pytest.fixture(autouse=True)
 def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in SEED_VARIABLES:
+    for name in (*SEED_VARIABLES, "ENVIRONMENT", "TABLE_PREFIX"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -44,78 +47,13 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- helpers --------------------------------------------------------------------------------------------
 
 
-_CLIENTS: dict[tuple[str, int], Any] = {}
-
-
-def client(db: LocalDynamoDB, max_attempts: int = 5) -> Any:
-    """One boto3 client per server and retry setting (creating a client takes a while)."""
-    key = (db.endpoint_url, max_attempts)
-    if key not in _CLIENTS:
-        _CLIENTS[key] = db.client(max_attempts=max_attempts)
-    return _CLIENTS[key]
-
 
 def settings_for(db: LocalDynamoDB, **flags: Any) -> Settings:
     return load_settings({"endpoint_url": db.endpoint_url, "region": db.region, **flags}, environ={})
 
 
-def create_table(db: LocalDynamoDB, name: str = COMPANIES, *, provisioned: bool = False,
-                 gsis: Sequence[tuple[str, str, str]] = ()) -> None:
-    """A table keyed by ``id`` (S) with indexes given as (name, attribute, type); waits until ACTIVE."""
-    dynamo = client(db)
-    definitions = {"id": "S", **{attribute: kind for _, attribute, kind in gsis}}
-    throughput = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
-    request: dict[str, Any] = {
-        "TableName": name,
-        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in definitions.items()],
-        "BillingMode": "PROVISIONED" if provisioned else "PAY_PER_REQUEST",
-    }
-    if provisioned:
-        request["ProvisionedThroughput"] = throughput
-    if gsis:
-        request["GlobalSecondaryIndexes"] = [
-            {"IndexName": index, "KeySchema": [{"AttributeName": attribute, "KeyType": "HASH"}],
-             "Projection": {"ProjectionType": "ALL"}, **({"ProvisionedThroughput": throughput} if provisioned else {})}
-            for index, attribute, _ in gsis
-        ]
-    dynamo.create_table(**request)
-    wait_active(db, name)
-
-
-def describe(db: LocalDynamoDB, name: str = COMPANIES) -> dict[str, Any]:
-    table: dict[str, Any] = client(db).describe_table(TableName=name)["Table"]
-    return table
-
-
 def index_of(db: LocalDynamoDB, index: str, name: str = COMPANIES) -> dict[str, Any]:
     return next(i for i in describe(db, name).get("GlobalSecondaryIndexes") or [] if i["IndexName"] == index)
-
-
-def wait_active(db: LocalDynamoDB, name: str = COMPANIES, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        table = describe(db, name)
-        statuses = [table["TableStatus"], *(i["IndexStatus"] for i in table.get("GlobalSecondaryIndexes") or [])]
-        if set(statuses) == {"ACTIVE"}:
-            return
-        assert time.monotonic() < deadline, f"{name} not ACTIVE: {statuses}"
-        time.sleep(0.05)
-
-
-def start_index_build(db: LocalDynamoDB, index: str, attribute: str, name: str = COMPANIES) -> None:
-    """Start an index build with plain boto3, as another person or tool would."""
-    current = describe(db, name)["AttributeDefinitions"]
-    client(db, max_attempts=1).update_table(
-        TableName=name,
-        AttributeDefinitions=[*current, {"AttributeName": attribute, "AttributeType": "S"}],
-        GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": index, "Projection": {"ProjectionType": "ALL"},
-                                                 "KeySchema": [{"AttributeName": attribute, "KeyType": "HASH"}]}}],
-    )
-
-
-def mutating_calls(db: LocalDynamoDB) -> list[str]:
-    return [o["operation"] for o in db.server.operations() if o["operation"] in MUTATING_OPERATIONS]
 
 
 def updates(db: LocalDynamoDB) -> list[dict[str, Any]]:
@@ -340,21 +278,6 @@ def test_include_projection(awslike_dynamodb: LocalDynamoDB) -> None:
 
 
 # -- several indexes -------------------------------------------------------------------------------------------
-
-
-def spec_file(directory: Path, logical: str, gsis: Sequence[tuple[str, str, str]]) -> Path:
-    document = {
-        "TableName": logical,
-        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"},
-                                 *({"AttributeName": a, "AttributeType": t} for _, a, t in gsis)],
-        "GlobalSecondaryIndexes": [{"IndexName": i, "KeySchema": [{"AttributeName": a, "KeyType": "HASH"}],
-                                    "Projection": {"ProjectionType": "ALL"}} for i, a, _ in gsis],
-    }
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{logical}.json"
-    path.write_text(json.dumps(document))
-    return path
 
 
 def test_two_indexes_of_one_table_are_built_one_after_another(awslike_dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
