@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from ddbctl.local import LocalServer
-from ddbctl.local.pytest_plugin import LocalDynamoDB, local_dynamodb
+from ddbctl.local.pytest_plugin import LocalDynamoDB, ServerPool
 
 from .servers import BUILD_IN_PROGRESS_SECONDS, SLOW_INDEX
 
@@ -25,21 +23,14 @@ def example_dir(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def slow_index_server() -> Iterator[LocalServer]:
-    with LocalServer(aws_like=SLOW_INDEX) as server:
-        yield server
-
-
 @pytest.fixture
-def slow_index(slow_index_server: LocalServer) -> LocalDynamoDB:
+def slow_index(local_servers: ServerPool) -> LocalDynamoDB:
     """An AWS-like server whose index builds take 1.5 s (the first 0.5 s before backfilling), emptied."""
-    slow_index_server.reset()
-    return local_dynamodb(slow_index_server)
+    return local_servers.fresh(SLOW_INDEX)
 
 
 @pytest.fixture
-def long_build(local_server_factory: Callable[..., LocalDynamoDB]) -> LocalDynamoDB:
+def long_build(local_servers: ServerPool) -> LocalDynamoDB:
     """An AWS-like server whose index builds last long enough (BUILD_IN_PROGRESS_SECONDS) that ddbctl,
     however slowly a loaded machine starts it, sees another build still running."""
-    return local_server_factory(replace(SLOW_INDEX, index_create_seconds=BUILD_IN_PROGRESS_SECONDS))
+    return local_servers.fresh(replace(SLOW_INDEX, index_create_seconds=BUILD_IN_PROGRESS_SECONDS))

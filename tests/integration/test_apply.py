@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from ddbctl.config import Settings
 from ddbctl.errors import StalePlan, UnsafeChange, WaitTimeout
 from ddbctl.execute import Outcome, Report
 from ddbctl.local import AwsLikeOptions, LocalServer
-from ddbctl.local.pytest_plugin import FAST_AWS_LIKE, LocalDynamoDB, local_dynamodb
+from ddbctl.local.pytest_plugin import FAST_AWS_LIKE, LocalDynamoDB, ServerPool, local_dynamodb
 from ddbctl.ops.converge import apply_plan, plan_tables
 from ddbctl.ops.export import export_tables
 from ddbctl.ops.session import connect
@@ -49,17 +49,10 @@ pytestmark = pytest.mark.awslike
 # -- fixtures and helpers ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def quick_ttl_server() -> Iterator[LocalServer]:
-    """AWS-like, with a TTL cool-down short enough to wait out (DynamoDB's is about an hour)."""
-    with LocalServer(aws_like=replace(FAST_AWS_LIKE, ttl_cooldown_seconds=0.5)) as server:
-        yield server
-
-
 @pytest.fixture
-def quick_ttl(quick_ttl_server: LocalServer) -> LocalDynamoDB:
-    quick_ttl_server.reset()
-    return local_dynamodb(quick_ttl_server)
+def quick_ttl(local_servers: ServerPool) -> LocalDynamoDB:
+    """AWS-like, with a TTL cool-down short enough to wait out (DynamoDB's is about an hour)."""
+    return local_servers.fresh(replace(FAST_AWS_LIKE, ttl_cooldown_seconds=0.5))
 
 
 @pytest.fixture

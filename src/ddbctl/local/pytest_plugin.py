@@ -73,32 +73,43 @@ def local_dynamodb(server: LocalServer) -> LocalDynamoDB:
     return LocalDynamoDB(endpoint_url=server.endpoint_url, server=server, env=env)
 
 
+class ServerPool:
+    """One server per mode (plain, or each AwsLikeOptions) for the whole session, emptied when handed out.
+
+    Starting moto takes a moment; resetting a running server is instant.
+    """
+
+    def __init__(self, stack: contextlib.ExitStack) -> None:
+        self._stack = stack
+        self._servers: dict[AwsLikeOptions | None, LocalServer] = {}
+
+    def fresh(self, aws_like: AwsLikeOptions | None = None) -> LocalDynamoDB:
+        """The server of this mode, with no tables, recorded operations or faults."""
+        server = self._servers.get(aws_like)
+        if server is None:
+            server = self._servers[aws_like] = self._stack.enter_context(LocalServer(aws_like=aws_like))
+        else:
+            server.reset()
+        return local_dynamodb(server)
+
+
 @pytest.fixture(scope="session")
-def local_server() -> Iterator[LocalServer]:
-    """A plain moto server for the whole session."""
-    with LocalServer() as server:
-        yield server
+def local_servers() -> Iterator[ServerPool]:
+    """The session's servers; ``local_servers.fresh(AwsLikeOptions(...))`` gives an emptied one of that mode."""
+    with contextlib.ExitStack() as stack:
+        yield ServerPool(stack)
 
 
 @pytest.fixture
-def dynamodb(local_server: LocalServer) -> LocalDynamoDB:
+def dynamodb(local_servers: ServerPool) -> LocalDynamoDB:
     """The plain server, emptied for this test."""
-    local_server.reset()
-    return local_dynamodb(local_server)
-
-
-@pytest.fixture(scope="session")
-def awslike_server() -> Iterator[LocalServer]:
-    """An AWS-like server with short delays (FAST_AWS_LIKE) for the whole session."""
-    with LocalServer(aws_like=FAST_AWS_LIKE) as server:
-        yield server
+    return local_servers.fresh()
 
 
 @pytest.fixture
-def awslike_dynamodb(awslike_server: LocalServer) -> LocalDynamoDB:
-    """The AWS-like server, emptied for this test."""
-    awslike_server.reset()
-    return local_dynamodb(awslike_server)
+def awslike_dynamodb(local_servers: ServerPool) -> LocalDynamoDB:
+    """The AWS-like server with short delays (FAST_AWS_LIKE), emptied for this test."""
+    return local_servers.fresh(FAST_AWS_LIKE)
 
 
 @pytest.fixture
