@@ -125,3 +125,11 @@ def test_settings_flags_work_after_the_command_too_and_win(run: Run, dynamodb: L
     assert result.exit_code == 0
     assert '"TableName": "construction-expenses-staging-companies"' in result.stdout
     assert "construction-expenses-dev-" not in result.stdout
+
+
+def test_invalid_files_stop_apply_before_any_call(run: Run, dynamodb: LocalDynamoDB, example_dir: Path) -> None:
+    (example_dir / "companies.json").write_text('{"TableName": "companies"}')
+    result = run("-e", "staging", "apply", "--yes", "--dir", str(example_dir), server=dynamodb)
+    assert result.exit_code == 2
+    assert result.output.startswith("error: 2 problems in spec files:")
+    assert dynamodb.server.operations() == [], "not even a read is sent before the files are valid"

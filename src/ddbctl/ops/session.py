@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..aws import Dynamo
@@ -14,20 +15,28 @@ from ..spec.model import TableSpec
 
 @dataclass
 class Context:
+    """Settings and the client, made on first use: an operation checks its files before any call."""
+
     settings: Settings
-    dynamo: Dynamo
+    concurrency: int = 8
+    probe: bool = True
 
     @property
     def namespace(self) -> Namespace:
         return self.settings.namespace
 
+    @cached_property
+    def dynamo(self) -> Dynamo:
+        """The client; with ``probe``, one fast read first that fails early on credentials or endpoint."""
+        dynamo = Dynamo(self.settings, pool_size=max(10, self.concurrency * 2))
+        if self.probe:
+            dynamo.probe()
+        return dynamo
+
 
 def connect(settings: Settings, *, concurrency: int = 8, probe: bool = True) -> Context:
-    """A client for ``settings``; with ``probe``, one fast read that fails early on credentials or endpoint."""
-    dynamo = Dynamo(settings, pool_size=max(10, concurrency * 2))
-    if probe:
-        dynamo.probe()
-    return Context(settings, dynamo)
+    """The context of an operation (or of several sharing one client); connects on first use."""
+    return Context(settings, concurrency, probe)
 
 
 def load_desired(directory: Path, settings: Settings) -> dict[str, TableSpec]:
