@@ -104,10 +104,6 @@ class Plan:
         return tuple(table for table in self.tables if table.status is Status.REFUSED)
 
     @property
-    def is_empty(self) -> bool:
-        return not self.changes
-
-    @property
     def converged(self) -> bool:
         """Nothing to do, nothing held, nothing refused: the live tables match the files."""
         return not (self.changes or self.held or self.refused)

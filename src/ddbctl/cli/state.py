@@ -20,7 +20,6 @@ from ..execute import ExecOptions
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FAILED = 1
-EXIT_USAGE = 2
 DEFAULT_MAX_WAIT = ExecOptions.max_wait
 
 

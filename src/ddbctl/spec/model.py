@@ -122,7 +122,6 @@ class PointInTimeRecoverySpecification(_Model):
 
 
 SSE_ON = SSESpecification(enabled=True)
-SSE_OFF = SSESpecification(enabled=False)
 PITR_ON = PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True)
 PITR_OFF = PointInTimeRecoverySpecification(point_in_time_recovery_enabled=False)
 TTL_OFF = TimeToLiveSpecification(enabled=False)
