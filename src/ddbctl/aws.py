@@ -116,7 +116,7 @@ class Dynamo:
 
     def _client(self, max_attempts: int, connect_timeout: float, pool_size: int) -> Any:
         config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            retries={"mode": "standard", "total_max_attempts": max_attempts},  # attempts, not retries
             connect_timeout=connect_timeout,
             read_timeout=READ_TIMEOUT,
             max_pool_connections=pool_size,
