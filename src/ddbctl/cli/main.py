@@ -11,6 +11,7 @@ import click
 from .. import __version__
 from .converge import apply, plan
 from .demo import demo
+from .generate import generate
 from .gsi import add_gsi_command, wait
 from .local_cmd import local as local_server
 from .state import CliState
@@ -78,6 +79,9 @@ for command in (validate, export, create, plan, apply, add_gsi_command, wait, de
     cli.add_command(_with_settings_options(command))
 for command in (schema, local_server):
     cli.add_command(command)
+for command in generate.commands.values():
+    _with_settings_options(command)
+cli.add_command(generate)
 
 
 def main() -> None:

@@ -1,0 +1,96 @@
+"""``ddbctl generate TARGET``: CloudFormation, Terraform, an IAM policy or the app's table-config from spec files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ..generate import cloudformation, terraform
+from ..generate.source import Source, check_destination, load_source, write_output
+from .state import CliState, dir_option, pass_state, reported_errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def out_option(f: F) -> F:
+    return click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
+                        help="Write to FILE (atomically: all or nothing) instead of stdout.")(f)
+
+
+def _source(state: CliState, directory: Path | None, *destinations: Path | None) -> Source:
+    """The spec files, after checking that every output file can be written (nothing is written otherwise)."""
+    for destination in destinations:
+        if destination is not None:
+            check_destination(destination)
+    settings = state.settings()
+    return load_source(settings, directory or settings.schema_dir)
+
+
+def emit(state: CliState, text: str, out: Path | None) -> None:
+    """The generated text on stdout, or written to ``out`` (with a note on stderr)."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    write_output(text, out)
+    state.note(f"wrote {out}")
+
+
+@click.group()
+def generate() -> None:
+    """Generate CloudFormation, Terraform, an IAM policy or the app's table-config from the spec files.
+
+    Every target reads the same validated spec files (--dir) and settings (environment, prefix,
+    region), sends nothing to AWS, and writes the same bytes for the same files: stdout, or --out FILE.
+    """
+
+
+@generate.command("cloudformation")
+@dir_option()
+@out_option
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
+              help="Template format.")
+@click.option("--parameterized", is_flag=True,
+              help="Take Environment and Prefix parameters and derive the table names from them (the seed's "
+              "getTableName, with a condition for production) instead of the selected environment's names.")
+@click.option("--import", "import_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              metavar="FILE",
+              help="Also write the resources-to-import JSON for adopting the environment's live tables: "
+              "aws cloudformation create-change-set --change-set-type IMPORT --resources-to-import file://FILE.")
+@pass_state
+def cloudformation_command(state: CliState, directory: Path | None, out: Path | None, fmt: str, parameterized: bool,
+                           import_file: Path | None) -> None:
+    """A CloudFormation template: one AWS::DynamoDB::Table per spec file.
+
+    Each table carries keys, indexes, billing and throughput, stream, SSE, class, deletion protection,
+    TTL, PITR and tags (plus Environment and ManagedBy), with DeletionPolicy and UpdateReplacePolicy
+    Retain. Names are the selected environment's (-e), or with --parameterized derived from the
+    Environment parameter (default production). Passes cfn-lint.
+    """
+    with reported_errors(state):
+        source = _source(state, directory, out, import_file)
+        text = cloudformation.render(cloudformation.template(source, parameterized=parameterized),
+                                     "json" if fmt == "json" else "yaml")
+        if import_file is not None:
+            write_output(cloudformation.render_import(cloudformation.import_resources(source)), import_file)
+            state.note(f"wrote {import_file} (tables of environment {source.environment})")
+        emit(state, text, out)
+
+
+@generate.command("terraform")
+@dir_option()
+@out_option
+@click.option("--no-import", "no_import", is_flag=True,
+              help="Leave out the import blocks (for an environment whose tables do not exist yet).")
+@pass_state
+def terraform_command(state: CliState, directory: Path | None, out: Path | None, no_import: bool) -> None:
+    """Terraform HCL: one aws_dynamodb_table per spec file, with import blocks.
+
+    Variables environment and prefix (defaulting to the selected settings) and the naming rule as
+    local.stem; each table has lifecycle.prevent_destroy. The import blocks adopt existing tables
+    (Terraform 1.6+); leave them out with --no-import for a new environment.
+    """
+    with reported_errors(state):
+        emit(state, terraform.render_document(_source(state, directory, out), imports=not no_import), out)
