@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..generate import cloudformation, terraform
+from ..generate import cloudformation, table_config, terraform
 from ..generate.source import Source, check_destination, load_source, write_output
 from .state import CliState, dir_option, pass_state, reported_errors
 
@@ -94,3 +94,23 @@ def terraform_command(state: CliState, directory: Path | None, out: Path | None,
     """
     with reported_errors(state):
         emit(state, terraform.render_document(_source(state, directory, out), imports=not no_import), out)
+
+
+@generate.command("table-config")
+@dir_option()
+@out_option
+@click.option("--lang", "language", type=click.Choice(table_config.LANGUAGES), default="js", show_default=True,
+              help="js: CommonJS (module.exports), ts: a typed ES module, python: a module.")
+@pass_state
+def table_config_command(state: CliState, directory: Path | None, out: Path | None, language: str) -> None:
+    """The app's table-config (the seed's lambda/shared/table-config.js) with a constant per table and index.
+
+    getTableName(tableSuffix) reads ENVIRONMENT (default production) and TABLE_PREFIX (default: the
+    selected prefix) exactly like the seed's function, an empty value counting as unset. TABLES and
+    INDEXES are keyed by the camelCase of the names: TABLES.companyUsers, INDEXES.companies.byEmail;
+    two names with one camelCase are refused.
+    """
+    with reported_errors(state):
+        source = _source(state, directory, out)
+        lang: table_config.Language = "ts" if language == "ts" else "python" if language == "python" else "js"
+        emit(state, table_config.render(table_config.config(source), lang), out)
