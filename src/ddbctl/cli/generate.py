@@ -8,9 +8,11 @@ from typing import Any, TypeVar
 
 import click
 
-from ..generate import cloudformation, table_config, terraform
+from ..errors import ConfigError
+from ..generate import cloudformation, iam, table_config, terraform
 from ..generate.source import Source, check_destination, load_source, write_output
-from .state import CliState, dir_option, pass_state, reported_errors
+from ..permissions import OPERATIONS
+from .state import EXIT_FAILED, CliState, dir_option, pass_state, reported_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,3 +116,70 @@ def table_config_command(state: CliState, directory: Path | None, out: Path | No
         source = _source(state, directory, out)
         lang: table_config.Language = "ts" if language == "ts" else "python" if language == "python" else "js"
         emit(state, table_config.render(table_config.config(source), lang), out)
+
+
+def _command_list(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> list[str]:
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+@generate.command("iam-policy")
+@dir_option()
+@out_option
+@click.option("--for", "for_commands", multiple=True, callback=_command_list, metavar="COMMAND,...",
+              help=f"The ddbctl commands the policy is for [default: all: {', '.join(sorted(OPERATIONS))}].")
+@click.option("--account", metavar="ID", help="AWS account id in the ARNs [default: *].")
+@click.option("--bucket", metavar="s3://BUCKET/PREFIX", help="S3 location for commands that read or write S3.")
+@click.option("--kms-key", "kms_keys", multiple=True, metavar="KEY",
+              help="Another KMS key (ARN, id or alias) the commands use; the spec files' keys are always included.")
+@click.option("--deny-other-environments", is_flag=True,
+              help="Production only: add a Deny for the known environments' tables, which production's pattern "
+              "{prefix}-* also matches (an explicit Deny also overrides other policies of the identity).")
+@click.option("--check", "check_file", type=click.Path(path_type=Path, dir_okay=False), metavar="POLICY.json",
+              help="Check an existing policy instead: which commands it cannot run and the missing actions "
+              "(exit 1 if any).")
+@pass_state
+def iam_policy_command(state: CliState, directory: Path | None, out: Path | None, for_commands: list[str],
+                       account: str | None, bucket: str | None, kms_keys: tuple[str, ...],
+                       deny_other_environments: bool, check_file: Path | None) -> None:
+    """The least-privilege IAM policy for ddbctl commands in the selected environment.
+
+    Exactly the actions each command sends (proven by the tests against the local server's
+    operation log), on the environment's tables arn:aws:dynamodb:REGION:ACCOUNT:table/{stem}*
+    (production: {prefix}-*, which also matches other environments' tables: see
+    --deny-other-environments), ListTables on *, and the spec files' customer KMS keys for commands
+    that create or change tables.
+    """
+    with reported_errors(state):
+        source = _source(state, directory, out)
+        names = iam.commands(for_commands)
+        scope = iam.scope_for(source, account=account, bucket=bucket, kms_keys=kms_keys)
+        if check_file is None:
+            emit(state, iam.render(iam.policy(names, scope, deny_other_environments=deny_other_environments)), out)
+            return
+        try:
+            text = check_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read policy {check_file}: {getattr(exc, 'strerror', None) or exc}") from exc
+        results = iam.check(iam.read_policy(text, str(check_file)), names, source, scope)
+        _print_check(state, results, check_file)
+    if not all(result.ok for result in results):
+        raise SystemExit(EXIT_FAILED)
+
+
+def _print_check(state: CliState, results: list[iam.CommandCheck], path: Path) -> None:
+    if state.json:
+        state.emit_json({"policy": str(path), "commands": {
+            r.command: {"ok": r.ok, "missing": [{"action": m.action, "resource": m.resource} for m in r.missing]}
+            for r in results}})
+        return
+    for result in results:
+        if result.ok:
+            click.echo(f"ok      {result.command}")
+            continue
+        by_action: dict[str, list[str]] = {}
+        for missing in result.missing:
+            by_action.setdefault(missing.action, []).append(missing.resource)
+        click.echo(f"MISSING {result.command}: cannot run without {', '.join(sorted(by_action))}")
+        for action, resources in sorted(by_action.items()):
+            more = f" and {len(resources) - 1} more" if len(resources) > 1 else ""
+            click.echo(f"    {action} on {resources[0]}{more}")

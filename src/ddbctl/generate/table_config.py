@@ -47,7 +47,7 @@ def config(source: Source) -> TableConfig:
                                     "TABLES keys are the camelCase of table names")
     indexes: dict[str, dict[str, str]] = {}
     for spec in source.specs:
-        names = sorted(index.index_name for index in (*spec.gsis, *spec.lsis))
+        names = sorted([*(i.index_name for i in spec.gsis), *(i.index_name for i in spec.lsis)])
         keys = unique_identifiers(names, {name: camel_case(name) for name in names},
                                   f"indexes of table {spec.table_name}",
                                   "INDEXES keys are the camelCase of index names")
