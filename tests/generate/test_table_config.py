@@ -144,5 +144,5 @@ def test_index_names_that_collide_in_camel_case_are_refused(tmp_path: Path) -> N
     twin = {**AUDIT["GlobalSecondaryIndexes"][0], "IndexName": "by-actor"}
     spec = {**AUDIT, "GlobalSecondaryIndexes": [*AUDIT["GlobalSecondaryIndexes"], twin]}
     source = load_source(load_settings({}, environ={}), write_specs(tmp_path / "s", spec))
-    with pytest.raises(Inexpressible, match="indexes of table audit.events 'by-actor' and 'byActor' both become"):
+    with pytest.raises(Inexpressible, match=r"indexes of table audit\.events 'by-actor' and 'byActor' both become"):
         table_config.config(source)

@@ -380,6 +380,11 @@ def _matches(statement: Json, action: str, resource: str) -> bool:
     return action_ok and resource_ok
 
 
+def allows(document: Json, action: str, resource: str) -> bool:
+    """Whether the policy ``document`` allows ``action`` on ``resource`` (Conditions assumed to hold)."""
+    return _allowed(_statements(document), action, resource)
+
+
 def _allowed(statements: Sequence[Json], action: str, resource: str) -> bool:
     matching = [s for s in statements if _matches(s, action, resource)]
     if any(s.get("Effect") == "Deny" for s in matching):
