@@ -176,3 +176,10 @@ def test_s3_operations_are_scoped_to_the_bucket_and_prefix() -> None:
     assert scope.resources("bucket") == ["arn:aws:s3:::backups"]
     assert scope.resources("object") == ["arn:aws:s3:::backups/ddb/dev*"]
     assert scope.resources("export") == ["arn:aws:dynamodb:us-east-1:1:table/construction-expenses-dev-*/export/*"]
+
+
+def test_the_readme_shows_the_policy_the_generator_writes() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Required IAM permissions"):]
+    shown = section[section.index("```json\n") + len("```json\n"):section.index("\n```\n")]
+    assert shown + "\n" == generate("--dir", str(EXAMPLE_DIR)).output

@@ -18,7 +18,7 @@ from .source import Source, unique_identifiers, user_tags
 
 RESOURCE_TYPE = "aws_dynamodb_table"
 REQUIRED_TERRAFORM = ">= 1.6"  # import blocks whose id is an expression
-REQUIRED_PROVIDER = ">= 5.83"  # on_demand_throughput, point_in_time_recovery.recovery_period_in_days
+REQUIRED_PROVIDER = ">= 6.0"  # has on_demand_throughput and point_in_time_recovery.recovery_period_in_days
 STEM = "local.stem"
 
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_-]")
