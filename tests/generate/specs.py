@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ddbctl.spec.files import dump_spec, parse_spec
+from ddbctl.spec.model import OnDemandThroughput
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[2] / "src" / "ddbctl" / "examples" / "construction-expenses" / "schemas"
 KMS_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -61,7 +62,7 @@ AUDIT: dict[str, Any] = {
     "OnDemandThroughput": {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 50},
     "GlobalSecondaryIndexes": [
         {"IndexName": "byActor", "KeySchema": [_key("actor", "HASH")], "Projection": {"ProjectionType": "ALL"},
-         "OnDemandThroughput": {"MaxReadRequestUnits": 10}},
+         "OnDemandThroughput": {"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": -1}},  # -1: no maximum
     ],
     "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
     "SSESpecification": {"Enabled": False},
@@ -90,3 +91,10 @@ def example_and_edges(directory: Path) -> Path:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def limits(throughput: OnDemandThroughput | None) -> dict[str, int] | None:
+    """The maximums that are set (-1, "no maximum", is the same as none, and CloudFormation's minimum is 1)."""
+    if throughput is None:
+        return None
+    return {k: v for k, v in throughput.to_request().items() if isinstance(v, int) and v > 0} or None

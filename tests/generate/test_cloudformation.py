@@ -17,7 +17,7 @@ from ddbctl.generate import cloudformation
 from ddbctl.generate.source import Source, load_source
 from ddbctl.spec.model import TableSpec
 
-from .specs import KMS_KEY_ARN, example_and_edges, write_specs
+from .specs import KMS_KEY_ARN, example_and_edges, limits, write_specs
 
 ENVIRONMENTS = ("production", "staging", "qa")
 
@@ -79,8 +79,7 @@ def _check_table(properties: dict[str, Any], spec: TableSpec, physical: str, env
     assert properties["BillingMode"] == effective.billing_mode
     expected_throughput = spec.provisioned_throughput.to_request() if spec.provisioned_throughput else None
     assert properties.get("ProvisionedThroughput") == expected_throughput
-    expected_on_demand = spec.on_demand_throughput.to_request() if spec.on_demand_throughput else None
-    assert properties.get("OnDemandThroughput") == expected_on_demand
+    assert properties.get("OnDemandThroughput") == limits(spec.on_demand_throughput)
     gsis = {index["IndexName"]: index for index in properties.get("GlobalSecondaryIndexes", [])}
     assert set(gsis) == {index.index_name for index in spec.gsis}
     for index in spec.gsis:
@@ -89,8 +88,7 @@ def _check_table(properties: dict[str, Any], spec: TableSpec, physical: str, env
         assert generated["Projection"] == index.projection.canonical().to_request()
         assert generated.get("ProvisionedThroughput") == (
             index.provisioned_throughput.to_request() if index.provisioned_throughput else None)
-        assert generated.get("OnDemandThroughput") == (
-            index.on_demand_throughput.to_request() if index.on_demand_throughput else None)
+        assert generated.get("OnDemandThroughput") == limits(index.on_demand_throughput)
     lsis = {index["IndexName"]: index for index in properties.get("LocalSecondaryIndexes", [])}
     assert lsis == {index.index_name: {"IndexName": index.index_name,
                                        "KeySchema": [k.to_request() for k in index.key_schema],

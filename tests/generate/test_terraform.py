@@ -16,7 +16,7 @@ from ddbctl.generate import terraform
 from ddbctl.generate.source import Source, load_source
 from ddbctl.spec.model import TableSpec
 
-from .specs import AUDIT, LEDGER, example_and_edges, write_specs
+from .specs import AUDIT, LEDGER, example_and_edges, limits, write_specs
 from .tools import require
 
 
@@ -53,12 +53,20 @@ def tables_of(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def on_demand(body: dict[str, Any]) -> dict[str, int] | None:
+    """The on_demand_throughput block in the request's names, or None when there is none."""
+    found = blocks(body, "on_demand_throughput")
+    assert len(found) <= 1
+    names = {"max_read_request_units": "MaxReadRequestUnits", "max_write_request_units": "MaxWriteRequestUnits"}
+    return {names[k]: v for k, v in found[0].items() if k in names} if found else None
+
+
 def _keys(schema: Any) -> tuple[str, str | None]:
     names = [k.attribute_name for k in schema]
     return names[0], (names[1] if len(names) > 1 else None)
 
 
-def check_table(body: dict[str, Any], spec: TableSpec) -> None:  # noqa: PLR0915 - one assert per attribute
+def check_table(body: dict[str, Any], spec: TableSpec) -> None:
     effective = spec.with_defaults().canonical()
     assert literal(body["name"]) == "${local.stem}" + spec.table_name
     assert literal(body["billing_mode"]) == effective.billing_mode
@@ -76,10 +84,7 @@ def check_table(body: dict[str, Any], spec: TableSpec) -> None:  # noqa: PLR0915
     assert literal(body.get("stream_view_type")) == (stream.stream_view_type if stream.stream_enabled else None)
     assert {(literal(a["name"]), literal(a["type"])) for a in blocks(body, "attribute")} == {
         (d.attribute_name, d.attribute_type) for d in spec.attribute_definitions}
-    on_demand = blocks(body, "on_demand_throughput")
-    expected = spec.on_demand_throughput
-    assert [(b.get("max_read_request_units"), b.get("max_write_request_units")) for b in on_demand] == (
-        [(expected.max_read_request_units, expected.max_write_request_units)] if expected else [])
+    assert on_demand(body) == limits(spec.on_demand_throughput)
     gsis = {literal(b["name"]): b for b in blocks(body, "global_secondary_index")}
     assert set(gsis) == {index.index_name for index in spec.gsis}
     for index in spec.gsis:
@@ -92,10 +97,7 @@ def check_table(body: dict[str, Any], spec: TableSpec) -> None:  # noqa: PLR0915
         capacity = index.provisioned_throughput
         assert (block.get("read_capacity"), block.get("write_capacity")) == (
             (capacity.read_capacity_units, capacity.write_capacity_units) if capacity else (None, None))
-        limits = index.on_demand_throughput
-        assert [(b.get("max_read_request_units"), b.get("max_write_request_units"))
-                for b in blocks(block, "on_demand_throughput")] == (
-            [(limits.max_read_request_units, limits.max_write_request_units)] if limits else [])
+        assert on_demand(block) == limits(index.on_demand_throughput)
     lsis = {literal(b["name"]): b for b in blocks(body, "local_secondary_index")}
     assert set(lsis) == {index.index_name for index in spec.lsis}
     for lsi in spec.lsis:

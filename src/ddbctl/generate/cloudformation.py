@@ -15,7 +15,7 @@ import yaml
 
 from ..naming import NAME_PATTERN, PRODUCTION
 from ..spec.model import GlobalSecondaryIndex, LocalSecondaryIndex, Projection, TableSpec
-from .source import Source, camel_words, managed_tags, unique_identifiers, user_tags
+from .source import Source, camel_words, managed_tags, on_demand_limits, unique_identifiers, user_tags
 
 Json = dict[str, Any]
 Format = Literal["yaml", "json"]
@@ -89,8 +89,8 @@ def table_properties(source: Source, spec: TableSpec, *, parameterized: bool = F
     }
     if spec.provisioned_throughput is not None:
         properties["ProvisionedThroughput"] = spec.provisioned_throughput.to_request()
-    if spec.on_demand_throughput is not None:
-        properties["OnDemandThroughput"] = spec.on_demand_throughput.to_request()
+    if (limits := on_demand_limits(spec.on_demand_throughput)) is not None:
+        properties["OnDemandThroughput"] = limits
     if spec.gsis:
         properties["GlobalSecondaryIndexes"] = [_gsi(index) for index in spec.gsis]
     if spec.lsis:
@@ -154,8 +154,8 @@ def _gsi(index: GlobalSecondaryIndex) -> Json:
     }
     if index.provisioned_throughput is not None:
         result["ProvisionedThroughput"] = index.provisioned_throughput.to_request()
-    if index.on_demand_throughput is not None:
-        result["OnDemandThroughput"] = index.on_demand_throughput.to_request()
+    if (limits := on_demand_limits(index.on_demand_throughput)) is not None:
+        result["OnDemandThroughput"] = limits
     return result
 
 

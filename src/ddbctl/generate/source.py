@@ -13,7 +13,7 @@ from ..config import Settings
 from ..errors import ConfigError, Inexpressible
 from ..ops.session import load_desired
 from ..spec.convert import MANAGED_BY, MANAGED_TAGS
-from ..spec.model import TableSpec
+from ..spec.model import OnDemandThroughput, TableSpec
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
@@ -45,6 +45,14 @@ def load_source(settings: Settings, directory: Path | None = None) -> Source:
     """The spec files of ``directory`` (default: the schema directory), checked like every command does."""
     desired = load_desired(directory or settings.schema_dir, settings)
     return Source(settings, tuple(desired[name] for name in sorted(desired)))
+
+
+def on_demand_limits(throughput: OnDemandThroughput | None) -> dict[str, int] | None:
+    """The maximum request units that are set, in request shape; -1 means "no maximum", like leaving it out."""
+    if throughput is None:
+        return None
+    limits = {key: value for key, value in throughput.to_request().items() if isinstance(value, int) and value > 0}
+    return limits or None
 
 
 def user_tags(spec: TableSpec) -> dict[str, str]:

@@ -14,7 +14,7 @@ from ..naming import PRODUCTION
 from ..spec.convert import MANAGED_BY
 from ..spec.model import GlobalSecondaryIndex, KeySchemaElement, LocalSecondaryIndex, TableSpec
 from .hcl import Attribute, Blank, Block, Comment, Expr, Item, Template, Value, render
-from .source import Source, unique_identifiers, user_tags
+from .source import Source, on_demand_limits, unique_identifiers, user_tags
 
 RESOURCE_TYPE = "aws_dynamodb_table"
 REQUIRED_TERRAFORM = ">= 1.6"  # import blocks whose id is an expression
@@ -75,9 +75,8 @@ def table_block(spec: TableSpec, resource_name: str) -> Block:
     for definition in spec.attribute_definitions:
         body += [Blank(), Block("attribute", (), (Attribute("name", definition.attribute_name),
                                                   Attribute("type", definition.attribute_type)))]
-    if spec.on_demand_throughput is not None:
-        body += [Blank(), _on_demand(spec.on_demand_throughput.max_read_request_units,
-                                     spec.on_demand_throughput.max_write_request_units)]
+    if (limits := on_demand_limits(spec.on_demand_throughput)) is not None:
+        body += [Blank(), _on_demand(limits)]
     body += [item for index in spec.gsis for item in (Blank(), _gsi(index))]
     body += [item for index in spec.lsis for item in (Blank(), _lsi(index))]
     body += [Blank(), _sse(spec)]
@@ -153,9 +152,8 @@ def _gsi(index: GlobalSecondaryIndex) -> Block:
     if index.provisioned_throughput is not None:
         body += [Attribute("read_capacity", index.provisioned_throughput.read_capacity_units),
                  Attribute("write_capacity", index.provisioned_throughput.write_capacity_units)]
-    if index.on_demand_throughput is not None:
-        body += [Blank(), _on_demand(index.on_demand_throughput.max_read_request_units,
-                                     index.on_demand_throughput.max_write_request_units)]
+    if (limits := on_demand_limits(index.on_demand_throughput)) is not None:
+        body += [Blank(), _on_demand(limits)]
     return Block("global_secondary_index", (), tuple(body))
 
 
@@ -173,13 +171,11 @@ def _projection(kind: str, non_key: tuple[str, ...] | None) -> list[Item]:
     return items
 
 
-def _on_demand(read: int | None, write: int | None) -> Block:
-    body: list[Item] = []
-    if read is not None:
-        body.append(Attribute("max_read_request_units", read))
-    if write is not None:
-        body.append(Attribute("max_write_request_units", write))
-    return Block("on_demand_throughput", (), tuple(body))
+_ON_DEMAND_FIELDS = {"MaxReadRequestUnits": "max_read_request_units", "MaxWriteRequestUnits": "max_write_request_units"}
+
+
+def _on_demand(limits: dict[str, int]) -> Block:
+    return Block("on_demand_throughput", (), tuple(Attribute(_ON_DEMAND_FIELDS[k], v) for k, v in limits.items()))
 
 
 def _sse(spec: TableSpec) -> Block:
