@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from ddbctl.cli.main import cli
 from ddbctl.generate import iam
-from ddbctl.local.pytest_plugin import LocalDynamoDB
+from ddbctl.local.pytest_plugin import FAST_AWS_LIKE, LocalDynamoDB, ServerPool
 from ddbctl.permissions import OPERATIONS
 
 from .specs import write_specs
@@ -57,6 +58,13 @@ ORDERS_CHANGED: dict[str, Any] = {
 INVOICES: dict[str, Any] = {"TableName": "invoices", "AttributeDefinitions": [_attr("id")], "KeySchema": [_key("id")]}
 
 Run = Callable[..., list[dict[str, Any]]]
+
+
+@pytest.fixture(params=["plain", "awslike"])
+def dynamodb(request: pytest.FixtureRequest, local_servers: ServerPool) -> LocalDynamoDB:
+    """Plain moto, and the AWS-like server (tables CREATING for a while, index builds one at a time, TTL
+    cool-down short enough to wait out): the same commands must send the same kinds of operations."""
+    return local_servers.fresh(None if request.param == "plain" else replace(FAST_AWS_LIKE, ttl_cooldown_seconds=0.5))
 
 
 @pytest.fixture

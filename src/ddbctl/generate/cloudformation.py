@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import yaml
 
+from ..errors import Inexpressible
 from ..naming import NAME_PATTERN, PRODUCTION
 from ..spec.model import GlobalSecondaryIndex, LocalSecondaryIndex, Projection, TableSpec
 from .source import Source, camel_words, managed_tags, on_demand_limits, unique_identifiers, user_tags
@@ -22,6 +23,7 @@ Format = Literal["yaml", "json"]
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
 PRODUCTION_CONDITION = "IsProduction"
+MAX_RESOURCES = 500  # CloudFormation's limit per template
 
 INDEX_NOTE = (
     "CloudFormation applies at most one global secondary index creation or deletion per table in one stack "
@@ -43,6 +45,9 @@ def logical_ids(source: Source) -> dict[str, str]:
 
 def template(source: Source, *, parameterized: bool = False) -> Json:
     """The template as data: one retained table per spec, in logical-name order."""
+    if len(source.specs) > MAX_RESOURCES:
+        raise Inexpressible(f"{len(source.specs)} tables: a CloudFormation template holds at most {MAX_RESOURCES} "
+                            "resources", hint="split the spec files into several directories, one stack each")
     ids = logical_ids(source)
     document: Json = {
         "AWSTemplateFormatVersion": "2010-09-09",
