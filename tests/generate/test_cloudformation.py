@@ -71,7 +71,7 @@ def _resolve(value: Any, parameters: dict[str, str]) -> Any:
     return value
 
 
-def _check_table(properties: dict[str, Any], spec: TableSpec, physical: str, environment: str) -> None:
+def check_table_properties(properties: dict[str, Any], spec: TableSpec, physical: str, environment: str) -> None:
     effective = spec.with_defaults().canonical()
     assert properties["TableName"] == physical
     assert properties["AttributeDefinitions"] == [d.to_request() for d in effective.attribute_definitions]
@@ -127,7 +127,8 @@ def test_every_table_matches_its_spec_file_attribute_by_attribute(spec_dir: Path
         resource = resources[ids[spec.table_name]]
         assert resource["Type"] == "AWS::DynamoDB::Table"
         assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
-        _check_table(resource["Properties"], spec, table_name(spec.table_name, environment, "acme"), environment)
+        physical = table_name(spec.table_name, environment, "acme")
+        check_table_properties(resource["Properties"], spec, physical, environment)
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -141,7 +142,7 @@ def test_parameterized_names_follow_get_table_name_for_any_environment(spec_dir:
         properties = document["Resources"][cloudformation.logical_ids(source)[spec.table_name]]["Properties"]
         resolved = {**properties, "TableName": _resolve(properties["TableName"], parameters),
                     "Tags": [{**tag, "Value": _resolve(tag["Value"], parameters)} for tag in properties["Tags"]]}
-        _check_table(resolved, spec, table_name(spec.table_name, environment, "other-prefix"), environment)
+        check_table_properties(resolved, spec, table_name(spec.table_name, environment, "other-prefix"), environment)
 
 
 def test_yaml_and_json_are_the_same_document_and_the_notes_are_there(spec_dir: Path) -> None:
