@@ -183,3 +183,14 @@ def test_the_readme_shows_the_policy_the_generator_writes() -> None:
     section = readme[readme.index("### Required IAM permissions"):]
     shown = section[section.index("```json\n") + len("```json\n"):section.index("\n```\n")]
     assert shown + "\n" == generate("--dir", str(EXAMPLE_DIR)).output
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--account", "12345", "invalid --account '12345': an AWS account id is 12 digits"),
+    ("--kms-key", "", "invalid --kms-key ''"),
+    ("--bucket", "s3://", "invalid --bucket 's3://'"),
+])
+def test_bad_scope_options_are_clean_errors(flag: str, value: str, message: str) -> None:
+    result = generate("--dir", str(EXAMPLE_DIR), flag, value)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output

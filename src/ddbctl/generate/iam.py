@@ -31,6 +31,7 @@ Json = dict[str, Any]
 
 VERSION = "2012-10-17"
 _WORDS = re.compile(r"[A-Za-z0-9]+")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
 SAMPLE_ACCOUNT = "123456789012"  # --check: stands for an unknown account in the ARNs it tests
 
 # Resource kinds an operation acts on (AWS Service Authorization Reference, "Actions defined by Amazon
@@ -123,6 +124,11 @@ class Scope:
 def scope_for(source: Source, *, account: str | None = None, bucket: str | None = None,
               kms_keys: Iterable[str] = ()) -> Scope:
     """The scope of the selected environment; S3 from ``s3://bucket/prefix`` (or a bare bucket name)."""
+    if account is not None and not _ACCOUNT.match(account):
+        raise ConfigError(f"invalid --account {account!r}: an AWS account id is 12 digits")
+    bad_keys = [key for key in kms_keys if not key or any(ch.isspace() or ch in "\"*?" for ch in key)]
+    if bad_keys:
+        raise ConfigError(f"invalid --kms-key {bad_keys[0]!r}", hint="give a key ARN, key id or alias/NAME")
     name, prefix = _bucket(bucket) if bucket else (None, "")
     keys = set(kms_keys) | {
         spec.sse_specification.kms_master_key_id for spec in source.specs
