@@ -172,10 +172,11 @@ def test_a_bad_policy_file_is_a_clean_error(tmp_path: Path, content: str, messag
 
 def test_s3_operations_are_scoped_to_the_bucket_and_prefix() -> None:
     source = load_source(load_settings({"environment": "dev"}, environ={}), EXAMPLE_DIR)
-    scope = iam.scope_for(source, account="1", bucket="s3://backups/ddb/dev")
+    scope = iam.scope_for(source, account="111122223333", bucket="s3://backups/ddb/dev")
     assert scope.resources("bucket") == ["arn:aws:s3:::backups"]
     assert scope.resources("object") == ["arn:aws:s3:::backups/ddb/dev*"]
-    assert scope.resources("export") == ["arn:aws:dynamodb:us-east-1:1:table/construction-expenses-dev-*/export/*"]
+    assert scope.resources("export") == [
+        "arn:aws:dynamodb:us-east-1:111122223333:table/construction-expenses-dev-*/export/*"]
 
 
 def test_the_readme_shows_the_policy_the_generator_writes() -> None:
