@@ -30,6 +30,7 @@ from ddbctl.ops.create import create_tables
 from ddbctl.ops.session import Context, connect
 from ddbctl.spec.model import TableSpec
 
+from ..examples import examples
 from ..unit.test_planner_properties import pairs
 
 ENVIRONMENT, PREFIX = "staging", "app"
@@ -48,7 +49,7 @@ CHANGE_KINDS = frozenset({
 })
 # Derandomized: the same examples on every run. No shrinking: it would replay hundreds of examples at
 # half a second each; the first failing example is reported as it is.
-EXAMPLES = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+EXAMPLES = settings(max_examples=examples(25), deadline=None, derandomize=True, database=None,
                     phases=(Phase.explicit, Phase.generate),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

@@ -18,7 +18,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 import time
 import uuid
@@ -32,9 +31,15 @@ import pytest
 from ddbctl.local import AwsLikeOptions, LocalServer
 from ddbctl.local.pytest_plugin import LocalDynamoDB, local_dynamodb
 
+from ..tools import require_tool
 from .local_helpers import create_active, gsi, simple_table, status_of, wait_until
 
-pytestmark = pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
+
+@pytest.fixture(autouse=True)
+def _aws_cli() -> None:
+    """Every test here runs the AWS CLI: skipped without it, failed without it in CI (tests/tools.py)."""
+    require_tool("aws")
+
 
 FOREVER = 600.0  # longer than any test run: a status set with it does not change while the tests look
 SLOW_CREATE = AwsLikeOptions(table_create_seconds=FOREVER)
@@ -69,7 +74,7 @@ def aws(local: LocalDynamoDB, *args: str) -> subprocess.CompletedProcess[str]:
     }
     env.pop("AWS_PROFILE", None)
     return subprocess.run(
-        ["aws", "dynamodb", *args, "--endpoint-url", local.endpoint_url, "--output", "json"],
+        [require_tool("aws"), "dynamodb", *args, "--endpoint-url", local.endpoint_url, "--output", "json"],
         env=env,
         capture_output=True,
         text=True,
