@@ -525,9 +525,11 @@ def test_cli_sees_table_creating_active_updating_deleting_gone(local_server_fact
 
 
 def test_cli_sees_index_creating_backfilling_active_then_deleting_gone(local_server_factory: Any) -> None:
-    # Backfilling turns true after a third of index_create_seconds: 2 s to see it, polling at CLI speed.
+    # Each phase lasts until a DescribeTable has shown it (show_every_phase): polling at CLI speed on a
+    # loaded machine still sees all three.
     options = AwsLikeOptions(
-        table_create_seconds=0, table_update_seconds=0.1, index_create_seconds=3.0, index_delete_seconds=1.0
+        table_create_seconds=0, table_update_seconds=0.1, index_create_seconds=1.0, index_delete_seconds=1.0,
+        show_every_phase=True,
     )
     local = local_server_factory(options)
     create_active(local.client(), simple_table())
