@@ -41,7 +41,7 @@ def _aws_cli() -> None:
     require_tool("aws")
 
 
-FOREVER = 600.0  # longer than any test run: a status set with it does not change while the tests look
+FOREVER = 86400.0 * 365  # longer than any test run (in any order): a status set with it does not change
 SLOW_CREATE = AwsLikeOptions(table_create_seconds=FOREVER)
 SLOW_CHANGE = AwsLikeOptions(
     table_create_seconds=0,
