@@ -25,6 +25,8 @@ def test_validate_lists_every_problem_with_file_pointer_and_rule(run: Run, examp
     assert result.exit_code == 2
     lines = result.output.splitlines()
     assert lines[0] == "error: 3 problems in spec files:"
+    files = [line.split(":/", 1)[0].rsplit("/", 1)[-1] for line in lines[1:-1]]
+    assert files == sorted(files), "problems are listed file by file, in name order"
     assert f"  {example_dir}/companies.json:/: top level must be a JSON object describing one table, not array" in lines
     assert any(line.endswith("company-users.json:/ProvisionedThroughput: BillingMode PROVISIONED needs "
                              "ProvisionedThroughput for the table") for line in lines)
@@ -38,6 +40,13 @@ def test_validate_json_output(run: Run, example_dir: Path) -> None:
     problems = json.loads(result.stdout)["problems"]
     assert {"file": str(example_dir / "companies.json"), "pointer": "/TableName",
             "rule": "required field is missing"} in problems
+
+
+def test_validate_lists_the_valid_files_in_name_order(run: Run, example_dir: Path) -> None:
+    result = run("-o", "json", "validate", str(example_dir))
+    assert result.exit_code == 0
+    files = json.loads(result.stdout)["files"]
+    assert files == sorted(str(path) for path in example_dir.glob("*.json")) and len(files) == 13
 
 
 def test_missing_directory(run: Run, tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ def index_state(client: Any, table: str, name: str) -> tuple[str, bool | None] |
 
 def test_table_is_creating_then_active_and_unusable_meanwhile(awslike_dynamodb: LocalDynamoDB) -> None:
     client = awslike_dynamodb.client()
+    awslike_dynamodb.server.hold("orders")  # CREATING until released, however slowly the test runs
     created = client.create_table(
         **simple_table(
             GlobalSecondaryIndexes=[gsi("by-g")],
@@ -73,6 +74,7 @@ def test_table_is_creating_then_active_and_unusable_meanwhile(awslike_dynamodb: 
         if call == client.update_continuous_backups:
             kwargs["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
         assert error_of(call, **kwargs)[0] == "ResourceInUseException"
+    awslike_dynamodb.server.release("orders")
     wait_until(lambda: status_of(client, "orders") == "ACTIVE")
     assert client.describe_table(TableName="orders")["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
     client.put_item(TableName="orders", Item={"pk": {"S": "a"}})
@@ -83,7 +85,7 @@ def test_create_takes_about_the_configured_time(local_server_factory: Any) -> No
     started = time.monotonic()
     client.create_table(**simple_table())
     wait_until(lambda: status_of(client, "orders") == "ACTIVE")
-    assert 0.45 <= time.monotonic() - started < 2.0
+    assert time.monotonic() - started >= 0.45  # never sooner (later, on a loaded machine, proves nothing)
 
 
 def test_describe_table_has_no_empty_index_lists(awslike_dynamodb: LocalDynamoDB) -> None:
@@ -97,6 +99,7 @@ def test_describe_table_has_no_empty_index_lists(awslike_dynamodb: LocalDynamoDB
 def test_update_table_is_updating_then_active(awslike_dynamodb: LocalDynamoDB) -> None:
     client = awslike_dynamodb.client()
     create_active(client, simple_table())
+    awslike_dynamodb.server.hold("orders")
     response = client.update_table(
         TableName="orders",
         BillingMode="PROVISIONED",
@@ -118,6 +121,7 @@ def test_update_table_is_updating_then_active(awslike_dynamodb: LocalDynamoDB) -
         TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"},
     )
     assert code == "ResourceInUseException"
+    awslike_dynamodb.server.release("orders")
     wait_until(lambda: status_of(client, "orders") == "ACTIVE")
     client.update_table(TableName="orders", ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 3})
 
@@ -126,6 +130,7 @@ def test_deleted_table_is_deleting_then_gone(awslike_dynamodb: LocalDynamoDB) ->
     client = awslike_dynamodb.client()
     create_active(client, simple_table())
     create_active(client, simple_table("another"))
+    awslike_dynamodb.server.hold("orders")
     assert client.delete_table(TableName="orders")["TableDescription"]["TableStatus"] == "DELETING"
     assert status_of(client, "orders") == "DELETING"
     assert client.list_tables()["TableNames"] == ["another", "orders"]
@@ -134,6 +139,7 @@ def test_deleted_table_is_deleting_then_gone(awslike_dynamodb: LocalDynamoDB) ->
     assert "Table is being deleted: orders" in message
     assert error_of(client.delete_table, TableName="orders")[0] == "ResourceInUseException"
     assert error_of(client.get_item, TableName="orders", Key={"pk": {"S": "a"}})[0] == "ResourceNotFoundException"
+    awslike_dynamodb.server.release("orders")
     wait_until(lambda: client.list_tables()["TableNames"] == ["another"])
     assert error_of(client.describe_table, TableName="orders")[0] == "ResourceNotFoundException"
     client.create_table(**simple_table())
@@ -152,7 +158,9 @@ def test_list_tables_is_sorted_and_paginates(awslike_dynamodb: LocalDynamoDB) ->
 
 
 def test_new_gsi_goes_creating_backfilling_active(local_server_factory: Any) -> None:
-    options = AwsLikeOptions(table_create_seconds=0, table_update_seconds=0.1, index_create_seconds=0.9)
+    # Each phase lasts until a DescribeTable has shown it: the loop sees all three however late it looks.
+    options = AwsLikeOptions(table_create_seconds=0, table_update_seconds=0.1, index_create_seconds=0.9,
+                             show_every_phase=True)
     client = local_server_factory(options).client()
     create_active(client, simple_table())
     response = add_gsi(client, "orders", "by-g")
@@ -172,6 +180,7 @@ def test_new_gsi_goes_creating_backfilling_active(local_server_factory: Any) -> 
 def test_query_on_backfilling_index_is_refused(awslike_dynamodb: LocalDynamoDB) -> None:
     client = awslike_dynamodb.client()
     create_active(client, simple_table())
+    awslike_dynamodb.server.hold("orders", "by-g")
     add_gsi(client, "orders", "by-g")
     query = {
         "TableName": "orders",
@@ -181,6 +190,7 @@ def test_query_on_backfilling_index_is_refused(awslike_dynamodb: LocalDynamoDB) 
     }
     code, message, _ = error_of(client.query, **query)
     assert (code, message) == ("ValidationException", "Cannot read from backfilling global secondary index")
+    awslike_dynamodb.server.release("orders", "by-g")
     wait_until(lambda: index_state(client, "orders", "by-g") == ("ACTIVE", None))
     assert client.query(**query)["Items"] == []
 
@@ -188,6 +198,7 @@ def test_query_on_backfilling_index_is_refused(awslike_dynamodb: LocalDynamoDB) 
 def test_second_index_change_while_one_is_in_progress_is_limit_exceeded(awslike_dynamodb: LocalDynamoDB) -> None:
     client = awslike_dynamodb.client()
     create_active(client, simple_table())
+    awslike_dynamodb.server.hold("orders", "first")
     add_gsi(client, "orders", "first")
     wait_until(lambda: status_of(client, "orders") == "ACTIVE")  # table ACTIVE, index still CREATING
     assert index_state(client, "orders", "first") is not None
@@ -201,6 +212,7 @@ def test_second_index_change_while_one_is_in_progress_is_limit_exceeded(awslike_
         client.update_table, TableName="orders", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "first"}}]
     )
     assert code == "LimitExceededException"
+    awslike_dynamodb.server.release("orders", "first")
     wait_until(lambda: index_state(client, "orders", "first") == ("ACTIVE", None))
     add_gsi(client, "orders", "second", attribute="g2")
 
@@ -232,8 +244,10 @@ def test_deleted_gsi_is_deleting_then_gone(awslike_dynamodb: LocalDynamoDB) -> N
             GlobalSecondaryIndexes=[gsi("by-g")],
         ),
     )
+    awslike_dynamodb.server.hold("orders", "by-g")
     client.update_table(TableName="orders", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}])
     assert index_state(client, "orders", "by-g") == ("DELETING", None)
+    awslike_dynamodb.server.release("orders", "by-g")
     wait_until(lambda: index_state(client, "orders", "by-g") is None)
     assert "GlobalSecondaryIndexes" not in client.describe_table(TableName="orders")["Table"]
 
@@ -324,6 +338,7 @@ def test_tables_are_kept_per_region(awslike_dynamodb: LocalDynamoDB) -> None:
     assert east.list_tables()["TableNames"] == []
     assert error_of(east.describe_table, TableName="orders")[0] == "ResourceNotFoundException"
     create_active(east, simple_table())
+    awslike_dynamodb.server.hold("orders", region="us-west-2")
     west.delete_table(TableName="orders")
     assert status_of(east, "orders") == "ACTIVE"
     assert status_of(west, "orders") == "DELETING"

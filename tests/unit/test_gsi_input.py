@@ -272,3 +272,21 @@ def test_wait_for_refuses_an_invalid_index_name_before_any_call() -> None:
     settings = load_settings({"endpoint_url": UNREACHABLE}, environ={})
     with pytest.raises(ConfigError, match="index name 'a b' may contain only"):
         wait_for(settings, "companies", "a b")
+
+
+def test_a_spec_directory_gives_its_indexes_table_by_table_in_name_order(tmp_path: Path) -> None:
+    def table(name: str, *indexes: str) -> dict[str, object]:
+        return {
+            "TableName": name,
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"},
+                                     *({"AttributeName": i, "AttributeType": "S"} for i in indexes)],
+            "GlobalSecondaryIndexes": [{"IndexName": f"by-{i}", "KeySchema": [{"AttributeName": i, "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "ALL"}} for i in indexes],
+        }
+
+    for document in (table("works", "status"), table("companies", "owner", "email"), table("projects", "code")):
+        (tmp_path / f"{document['TableName']}.json").write_text(json.dumps(document))
+    requests = requests_from_spec(tmp_path, Namespace("production", "construction-expenses"))
+    assert [(r.table, r.index.index_name) for r in requests] == [
+        ("companies", "by-owner"), ("companies", "by-email"), ("projects", "by-code"), ("works", "by-status")]

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ddbctl.naming import Namespace, name_problem, table_name
+
+from ..examples import examples
 
 PREFIX = "construction-expenses"
 
@@ -48,12 +50,14 @@ logical_names = st.from_regex(r"[a-z][a-z0-9_.-]{0,30}", fullmatch=True).filter(
 )
 
 
+@settings(max_examples=examples(100))
 @given(logical=logical_names, environment=st.sampled_from(["production", "staging", "dev"]))
 def test_logical_is_the_inverse_of_physical(logical: str, environment: str) -> None:
     namespace = Namespace(environment, PREFIX)
     assert namespace.logical(namespace.physical(logical)) == logical
 
 
+@settings(max_examples=examples(100))
 @given(logical=logical_names)
 def test_an_environment_never_owns_another_environments_table(logical: str) -> None:
     staging = Namespace("staging", PREFIX).physical(logical)
@@ -73,3 +77,23 @@ def test_name_rules(name: str, fragment: str) -> None:
 
 def test_valid_names_pass() -> None:
     assert name_problem("construction-expenses-staging-company.users_v2") is None
+
+
+def test_names_use_the_namespaces_own_prefix() -> None:
+    assert Namespace("staging", "shop").physical("orders") == "shop-staging-orders"
+    assert Namespace("production", "shop").physical("orders") == "shop-orders"
+    assert Namespace("staging", "shop").logical("shop-staging-orders") == "orders"
+
+
+def test_a_table_argument_resolves_from_a_physical_or_a_logical_name() -> None:
+    staging = Namespace("staging", PREFIX)
+    assert staging.resolve(f"{PREFIX}-staging-orders") == "orders"
+    assert staging.resolve("orders") == "orders"
+    assert staging.resolve(f"{PREFIX}-dev-orders") == f"{PREFIX}-dev-orders"  # not ours: taken as logical
+
+
+def test_name_lengths_are_checked_inclusively_and_the_message_says_what_and_how_long() -> None:
+    assert name_problem("abc") is None and name_problem("a" * 255) is None
+    assert name_problem("ab") == "table name 'ab' must be 3-255 characters long (has 2)"
+    assert name_problem("a" * 256, "index name") == f"index name {'a' * 256!r} must be 3-255 characters long (has 256)"
+    assert name_problem("bad name") == "table name 'bad name' may contain only letters, digits, '_', '-' and '.'"

@@ -39,6 +39,8 @@ from ddbctl.plan import (
 from ddbctl.spec import rules
 from ddbctl.spec.model import TableSpec
 
+from ..examples import examples
+
 NS = Namespace("staging", "app")
 ALLOW = PlanOptions(allow_destroy=True)
 ATTRIBUTES = ("a", "b", "c", "d")
@@ -50,7 +52,7 @@ STEP_RANK = {
     "update-deletion-protection": 4, "create-index": 5, "update-sse": 6, "update-ttl": 7, "update-pitr": 8,
     "tag": 9, "untag": 9,
 }
-FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # -- strategies ----------------------------------------------------------------------------------------

@@ -208,3 +208,13 @@ def test_missing_empty_and_unreadable_directories(tmp_path: Path) -> None:
         (tmp_path / "orders.json").chmod(0)
         spec, problems = read_spec(tmp_path / "orders.json", NAMESPACE)
         assert spec is None and "cannot read file" in problems[0].rule
+
+
+def test_a_directory_is_read_in_table_name_order_whatever_the_order_files_were_written(tmp_path: Path) -> None:
+    # validate, create, apply and add-gsi --from-spec DIR all report and work in this order.
+    names = ["paddle-webhooks", "companies", "zebra", "company-users", "alpha"]
+    for name in names:  # written in no particular order: directory listings follow creation on many filesystems
+        (tmp_path / f"{name}.json").write_text(json.dumps(minimal(name)))
+    loaded = load_dir(tmp_path, NAMESPACE)
+    assert [f.spec.table_name for f in loaded] == sorted(names)
+    assert [f.path.name for f in loaded] == [f"{name}.json" for name in sorted(names)]

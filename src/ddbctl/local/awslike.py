@@ -141,7 +141,11 @@ class AwsLike:
         tombstone = self.plane.deleting(request.table_key)
         if tombstone:
             return json_response({"Table": dict(tombstone.description)})  # described DELETING when deleted
-        return self._forward(request)
+        response = self.backend.forward(request)
+        response.raise_for_error()
+        document = response.json()
+        self.plane.describe((request.region, document["Table"]["TableName"]), document["Table"], shown=True)
+        return json_response(document, request_id=response.request_id)
 
     def _list_tables(self, request: DynamoRequest) -> WireResponse:
         # moto lists in creation order and has already forgotten DELETING tables: list everything,

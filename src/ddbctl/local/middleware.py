@@ -11,6 +11,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from .awslike import AwsLike
+from .awslike_state import ControlPlane
 from .moto_backend import MotoBackend
 from .operations import known_operations
 from .recording import Fault, FaultRegistry, OperationLog
@@ -48,6 +49,19 @@ class DynamoDBApp:
                 self.aws_like.reset()
         self.operations.clear()
         self.faults.clear()
+
+    def hold(self, region: str, table: str, index: str | None) -> None:
+        with self._lock:
+            self._plane().hold((region, table), index)
+
+    def release(self, region: str, table: str | None, index: str | None) -> None:
+        with self._lock:
+            self._plane().release((region, table) if table else None, index)
+
+    def _plane(self) -> ControlPlane:
+        if self.aws_like is None:
+            raise ValueError("holds need the AWS-like mode: the plain server has no transitions")
+        return self.aws_like.plane
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -115,6 +129,8 @@ class DynamoDBApp:
         if route == ("DELETE", "faults"):
             self.faults.clear()
             return Response(status=204)
+        if route in (("POST", "holds"), ("POST", "holds/release")):
+            return self._hold(request, release=route[1] == "holds/release")
         if route == ("POST", "reset"):
             self.reset()
             return Response(status=204)
@@ -146,6 +162,23 @@ class DynamoDBApp:
             return _json({"error": f"invalid fault: {exc}"}, status=400)
         self.faults.add(fault)
         return _json({"fault": fault.to_dict()}, status=201)
+
+
+    def _hold(self, request: Request, release: bool) -> Response:
+        """POST /_ddbctl/holds {"table", "index"?, "region"?}: hold; POST /_ddbctl/holds/release with the
+        same body (or {} for every hold): release."""
+        document = _parse_payload(request.get_data())
+        if document is None or (not release and not isinstance(document.get("table"), str)):
+            return _json({"error": 'the body must be a JSON object with "table" (and optionally "index")'}, 400)
+        region, table, index = document.get("region", "us-east-1"), document.get("table"), document.get("index")
+        try:
+            if release:
+                self.release(str(region), table, index)
+            else:
+                self.hold(str(region), str(table), index)
+        except ValueError as exc:
+            return _json({"error": str(exc)}, status=400)
+        return Response(status=204)
 
 
 def _known(prefix: str, operation: str) -> bool:

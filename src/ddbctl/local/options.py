@@ -28,6 +28,9 @@ class AwsLikeOptions:
     error_rate: float = 0.0
     latency_ms: int = 0
     seed: int | None = None
+    # For tests that watch an index build: each phase (CREATING, then CREATING with Backfilling, then
+    # ACTIVE) lasts at least until a DescribeTable has shown it, however late the caller looks.
+    show_every_phase: bool = False
 
     def __post_init__(self) -> None:
         for option in fields(self):

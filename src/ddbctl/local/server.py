@@ -150,5 +150,15 @@ class LocalServer:
         self._app.faults.clear()
 
     def reset(self) -> None:
-        """Drop every table, backup, timeline, recorded operation and fault of this server."""
+        """Drop every table, backup, timeline, hold, recorded operation and fault of this server."""
         self._app.reset()
+
+    def hold(self, table: str, index: str | None = None, region: str = "us-east-1") -> None:
+        """AWS-like mode: keep ``table``'s (or its ``index``'s) current or next transition from finishing
+        until ``release``: a CREATING, UPDATING or DELETING table or a CREATING or DELETING index stays so,
+        however long a test takes to look. May be placed before the table or index exists."""
+        self._app.hold(region, table, index)
+
+    def release(self, table: str | None = None, index: str | None = None, region: str = "us-east-1") -> None:
+        """End the hold on ``table`` (or its ``index``), or every hold; what is overdue finishes at once."""
+        self._app.release(region, table, index)
