@@ -31,8 +31,9 @@ def test_project_file_is_weakest(tmp_path: Path) -> None:
     project.write_text('environment = "qa"\nprefix = "p"\nenvironments = ["production", "qa"]\n')
     settings = load_settings({}, environ={}, config_file=project)
     assert (settings.environment, settings.prefix) == ("qa", "p")
-    assert settings.namespace.known_environments == ("production", "qa")
-    assert load_settings({}, environ={"ENVIRONMENT": "staging"}, config_file=project).environment == "staging"
+    # The name rule knows the seed's environments too: listing fewer never makes production take their tables.
+    assert settings.namespace.known_environments == ("production", "staging", "dev", "qa")
+    assert load_settings({}, environ={"ENVIRONMENT": "production"}, config_file=project).environment == "production"
 
 
 def test_local_flag_targets_the_local_server_unless_an_endpoint_is_given() -> None:

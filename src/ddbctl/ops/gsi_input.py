@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import ConfigError, SpecError
 from ..naming import Namespace, name_problem
+from ..ownership import resolve_table_name
 from ..spec import rules
 from ..spec.files import load_dir, read_spec
 from ..spec.model import (
@@ -144,8 +145,11 @@ def input_error(problems: Sequence[str]) -> ConfigError:
 
 
 def resolve_table(name: str, namespace: Namespace) -> tuple[str, str]:
-    """(logical, physical) of a --table argument: a physical name of the environment, else a logical name."""
-    logical = namespace.resolve(name)
+    """(logical, physical) of a --table argument: a physical name of the environment, else a logical name.
+
+    A physical name of another environment is refused with "did you mean -e staging?" (ConfigError).
+    """
+    logical = resolve_table_name(name, namespace)
     return logical, namespace.physical(logical)
 
 
