@@ -69,8 +69,13 @@ class Namespace:
         return dict(sorted(found.items()))
 
     def clash(self, logical: str) -> str | None:
-        """The known environment a logical name would be mistaken for, if any (``dev-tools``, ``Staging``)."""
-        return _environment_start(logical, self.known_environments)
+        """The known environment a logical name would be mistaken for, if any (``dev-tools``, ``Staging``,
+        or in ``qa`` the name ``eu-x`` when ``qa-eu`` is known)."""
+        found = _environment_start(logical, self.known_environments)
+        if found is None:
+            owner = environment_of(self.physical(logical), self.prefix, self.known_environments)
+            found = owner if owner != self.environment else None
+        return found
 
 
 def table_name(logical: str, environment: str = PRODUCTION, prefix: str = DEFAULT_PREFIX) -> str:

@@ -155,8 +155,8 @@ def _naming(spec: TableSpec, namespace: Namespace) -> list[tuple[str, str]]:
         findings.append(
             (
                 "/TableName",
-                f"logical name {spec.table_name!r} starts with the environment name {clash!r}: in production its "
-                f"table would be mistaken for one of {clash}'s; choose another name",
+                f"logical name {spec.table_name!r} starts with the environment name {clash!r} (or makes a "
+                f"table name of {clash}'s): its table would be mistaken for one of {clash}'s; choose another name",
             )
         )
     physical_problem = name_problem(namespace.physical(spec.table_name))
