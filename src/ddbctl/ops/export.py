@@ -17,7 +17,7 @@ from ..errors import ConfigError
 from ..live import LiveState, live_spec, read_live
 from ..ownership import resolve_table_name
 from ..spec.convert import without_managed_tags
-from ..spec.files import SUMMARY_FILE, write_spec
+from ..spec.files import SUMMARY_FILE, check_writable_dir, write_spec, write_text_file
 from .session import Context, connect
 from .summary import render_summary
 
@@ -41,6 +41,7 @@ def export_tables(
 ) -> ExportResult:
     """Write the environment's tables (or just ``tables``, logical or physical names) as spec files."""
     directory = directory or settings.schema_dir
+    check_writable_dir(directory)  # before any call: a directory it cannot write to is a settings problem
     context = context or connect(settings, concurrency=concurrency)
     namespace = context.namespace
     wanted = None if tables is None else [resolve_table_name(name, namespace) for name in tables]
@@ -56,7 +57,7 @@ def export_tables(
         for logical, table in live.tables.items()
     )
     summary = directory / SUMMARY_FILE
-    summary.write_text(render_summary(live.tables, namespace.environment), encoding="utf-8")
+    write_text_file(summary, render_summary(live.tables, namespace.environment))
     not_owned = {f"{logical}.json" for logical in live.not_owned()}
     stale = () if wanted is not None else tuple(
         path for path in sorted(directory.glob("*.json")) if path not in files and path.name not in not_owned
