@@ -60,3 +60,31 @@ def test_bad_project_file(tmp_path: Path) -> None:
     project.write_text("environment = \n")
     with pytest.raises(ConfigError, match="invalid TOML"):
         load_settings({}, environ={}, config_file=project)
+
+
+@pytest.mark.parametrize(("value", "fragment"), [
+    ("Prod", "did you mean 'production'?"), ("PRODUCTION", "did you mean 'production'?"),
+    ("prod", "did you mean 'production'?"), ("stage", "did you mean 'staging'?"), ("-", "invalid environment '-'"),
+    ("qa--eu", "double hyphen"), ("-qa", "leading"), ("qa_eu", "invalid environment"),
+])
+def test_environment_names_are_checked_with_a_hint(value: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({}, environ={"ENVIRONMENT": value})
+    assert fragment in str(raised.value) and "from ENVIRONMENT" in str(raised.value)
+
+
+def test_well_formed_new_environments_are_accepted_without_a_list() -> None:
+    for value in ("qa", "pr-123", "dev2", "stagingfoo"):
+        assert load_settings({}, environ={"ENVIRONMENT": value}).environment == value
+    assert load_settings({}, environ={"ENVIRONMENT": ""}).environment == "production"
+
+
+def test_a_listed_environment_list_is_the_only_one_allowed(tmp_path: Path) -> None:
+    project = tmp_path / "ddbctl.toml"
+    project.write_text('environments = ["production", "staging", "prod"]\n')
+    assert load_settings({"environment": "prod"}, environ={}, config_file=project).environment == "prod"
+    with pytest.raises(ConfigError, match="unknown environment 'stagingfoo' \\(from --environment\\)"):
+        load_settings({"environment": "stagingfoo"}, environ={}, config_file=project)
+    project.write_text('environments = ["production", "Bad"]\n')
+    with pytest.raises(ConfigError, match="invalid environment 'Bad'"):
+        load_settings({}, environ={}, config_file=project)
