@@ -103,6 +103,10 @@ def _read_project_file(path: Path | None) -> dict[str, Any]:
         raise ConfigError(f"cannot read project file {path}: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text") from exc
     section = data.get("ddbctl", data)
     unknown = sorted(set(section) - _PROJECT_KEYS)
     if unknown:

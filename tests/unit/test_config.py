@@ -88,3 +88,10 @@ def test_a_listed_environment_list_is_the_only_one_allowed(tmp_path: Path) -> No
     project.write_text('environments = ["production", "Bad"]\n')
     with pytest.raises(ConfigError, match="invalid environment 'Bad'"):
         load_settings({}, environ={}, config_file=project)
+
+
+def test_a_deeply_nested_project_file_is_one_message(tmp_path: Path) -> None:
+    project = tmp_path / "ddbctl.toml"
+    project.write_text("environments = " + "[" * 200_000 + "]" * 200_000 + "\n")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_settings({}, environ={}, config_file=project)
