@@ -30,6 +30,9 @@ def test_envs_lists_each_environment_with_its_counts(run: Run, crowded: LocalDyn
     assert rows["dev"] == ["2", "2", "0", "0", "match"]
     assert (f"no environment by the naming rule: {P}Staging-companies, {P}staging") in lines
     assert mutations(crowded) == []
+    (project / "schemas" / "company-users.json").unlink()  # an owned table the files no longer describe
+    fewer = run("envs", "--dir", "schemas", server=crowded)
+    assert "1 table(s) differ" in fewer.stdout.splitlines()[1]
 
 
 def test_envs_finds_an_environment_by_its_tag_and_reports_differing_files(

@@ -18,7 +18,7 @@ from ..errors import ConfigError
 from ..execute import Events, ExecOptions, Report, execute
 from ..naming import PRODUCTION, Namespace, environment_of
 from ..ownership import environment_tag, live_spec, survey
-from ..plan import Plan, PlanOptions, Scope, make_plan
+from ..plan import Plan, PlanOptions, Scope, Status, make_plan
 from ..spec.convert import without_managed_tags
 from ..spec.model import TableSpec
 from .session import Context, connect, load_desired
@@ -85,9 +85,11 @@ def _row(environment: str, tables: Mapping[str, LiveTable], prefix: str, known: 
     plan = make_plan(desired, {logical: live_spec(logical, t) for logical, t in owned.items()}, namespace,
                      arns={logical: str(t.table["TableArn"]) for logical, t in owned.items()},
                      options=PlanOptions(scope=Scope.ALL), not_owned=not_owned)
-    differing = sum(1 for t in plan.tables if t.changes or t.held or (t.reason and t.logical not in not_owned))
+    # An owned table without a spec file differs too: the files do not describe it.
+    differing = sum(1 for t in plan.tables if t.changes or t.held or t.status is Status.UNMANAGED
+                    or (t.reason and t.logical not in not_owned))
     return EnvironmentRow(row.environment, row.tables, row.owned, row.not_owned, row.other_tag,
-                          files_match=plan.converged, differences=differing)
+                          files_match=differing == 0, differences=differing)
 
 
 # -- diff -----------------------------------------------------------------------------------------------
