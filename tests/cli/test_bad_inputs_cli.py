@@ -255,3 +255,20 @@ def test_add_gsi_capacity_beyond_range(run: Run, server: LocalDynamoDB) -> None:
     result = run("add-gsi", "--table", "companies", "--index", "by-x", "--partition-key", "x:S",
                  "--read-capacity", str(10**40), "--write-capacity", "1", server=server)
     assert_refused(result, server, "--read-capacity and --write-capacity must be 1 to 9223372036854775807")
+
+
+def test_add_gsi_into_an_immutable_spec_directory_says_the_file_was_not_written(
+    run: Run, server: LocalDynamoDB, tmp_path: Path
+) -> None:
+    directory = spec_dir(tmp_path, companies={"BillingMode": "PAY_PER_REQUEST"})
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(directory)], check=False,
+                                                        capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        result = run("add-gsi", "--table", "companies", "--index", "by-x", "--partition-key", "x:S",
+                     "--dir", str(directory), server=server)
+    finally:
+        subprocess.run(["chattr", "-i", str(directory)], check=True)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "companies.json not changed: not written: cannot write" in result.output
