@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .aws import Dynamo, LiveTable
-from .errors import ConfigError, NotOwned, TableNotFound
+from .errors import AwsError, ConfigError, NotOwned, TableNotFound
 from .naming import PRODUCTION, Namespace, environment_of, logical_problem, name_problem
 from .spec.convert import ENVIRONMENT_TAG, MANAGED_BY, MANAGED_BY_TAG, spec_from_description
 from .spec.model import TableSpec
@@ -49,6 +49,7 @@ class Survey:
     unowned: Mapping[str, LiveTable] = field(default_factory=dict)  # no Environment tag
     foreign_tables: Mapping[str, LiveTable] = field(default_factory=dict)  # tagged for another environment
     excluded: tuple[str, ...] = ()
+    deleting: Mapping[str, LiveTable] = field(default_factory=dict)  # DELETING, not another's: going away
 
     @property
     def tables(self) -> Mapping[str, LiveTable]:
@@ -110,17 +111,36 @@ def survey(
     else:
         candidates = {logical: namespace.physical(logical) for logical in sorted(set(logical_names))}
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        described = list(pool.map(dynamo.describe_live, candidates.values()))
+        described = list(pool.map(lambda physical: _describe(dynamo, physical), candidates.values()))
     owned: dict[str, LiveTable] = {}
     unowned: dict[str, LiveTable] = {}
     foreign: dict[str, LiveTable] = {}
+    deleting: dict[str, LiveTable] = {}
     for logical, table in zip(candidates, described, strict=True):
         if table is None:
             continue
         tagged = environment_tag(table)
+        if table.status == "DELETING" and tagged in (None, namespace.environment):
+            deleting[logical] = table  # going away: never planned, only waited for (destroy run again)
+            continue
         bucket = owned if tagged == namespace.environment else unowned if tagged is None else foreign
         bucket[logical] = table
-    return Survey(namespace, owned, unowned, foreign, tuple(excluded))
+    return Survey(namespace, owned, unowned, foreign, tuple(excluded), deleting)
+
+
+_GONE = {"ResourceNotFoundException", "TableNotFoundException"}
+
+
+def _describe(dynamo: Dynamo, physical: str) -> LiveTable | None:
+    """The table's four reads; None when it does not exist. A table being deleted may answer DescribeTable
+    but not the other reads: then it is described by DescribeTable alone (no tags)."""
+    try:
+        return dynamo.describe_live(physical)
+    except AwsError as exc:
+        if not isinstance(exc, TableNotFound) and exc.code not in _GONE:
+            raise
+    table = dynamo.describe_table(physical)
+    return None if table is None else LiveTable(physical, table, {}, {}, ())
 
 
 def not_owned_reason(namespace: Namespace, table: LiveTable) -> str:

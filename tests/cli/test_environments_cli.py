@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 
 from ddbctl.cli import environments as environments_cli
 from ddbctl.cli.main import cli
+from ddbctl.local import AwsLikeOptions
 from ddbctl.local.pytest_plugin import LocalDynamoDB
 
 from .conftest import Run
@@ -155,3 +157,21 @@ def test_destroy_waits_until_each_table_is_gone(run: Run, awslike_dynamodb: Loca
     assert described[-1]["error"] == "ResourceNotFoundException"
     assert f"{P}ci-orders" not in table_names(awslike_dynamodb)
     assert f"deleted   {P}ci-orders" in result.stdout.splitlines()
+
+
+def test_destroy_run_again_waits_for_a_table_already_being_deleted(
+    run: Run, local_server_factory: Callable[..., LocalDynamoDB]
+) -> None:
+    # The server holds a deleted table DELETING for 3 s: a destroy interrupted after its DeleteTable, run again.
+    server = local_server_factory(AwsLikeOptions(table_create_seconds=0.1, table_delete_seconds=3.0, seed=3))
+    client = server.client(max_attempts=5)
+    client.create_table(TableName=f"{P}ci-orders", Tags=[{"Key": "Environment", "Value": "ci"}], **KEY)
+    client.get_waiter("table_exists").wait(TableName=f"{P}ci-orders", WaiterConfig={"Delay": 0.2})
+    client.delete_table(TableName=f"{P}ci-orders")
+    assert client.describe_table(TableName=f"{P}ci-orders")["Table"]["TableStatus"] == "DELETING"
+    server.server.clear_operations()
+    result = run("-e", "ci", "destroy", "--yes", server=server)
+    assert result.exit_code == 0, result.output
+    assert f"deleted   {P}ci-orders: was already being deleted; now gone" in result.stdout.splitlines()
+    assert [op["operation"] for op in server.server.operations() if op["operation"] == "DeleteTable"] == []
+    assert f"{P}ci-orders" not in table_names(server)

@@ -188,16 +188,20 @@ def destroy_command(state: CliState, yes: bool, allow_production: bool, dry_run:
             raise ConfigError("destroy needs confirmation, but stdin is not a terminal: nothing was deleted",
                               hint=f"review with `ddbctl -e {environment} destroy --dry-run`, then add --yes")
         context = connect(settings, concurrency=concurrency)
-        plan = plan_destroy(settings, allow_production=allow_production, context=context, concurrency=concurrency)
+        teardown = plan_destroy(settings, allow_production=allow_production, context=context,
+                                concurrency=concurrency)
+        plan = teardown.plan
         doomed = [t for t in plan.tables if t.status is Status.DELETE]
         if not state.json:
             print_plan(state, plan)
             state.out.print(plan_summary(plan), highlight=False)
         if dry_run:
             if state.json:
-                state.emit_json({"dry_run": True, "plan": plan_data(plan)})
+                state.emit_json({"dry_run": True, "plan": plan_data(plan), "deleting": list(teardown.deleting)})
             return
-        if not doomed and not plan.refused:
+        for physical in teardown.deleting:
+            state.note(f"{physical} is being deleted already: waiting until it is gone")
+        if not doomed and not plan.refused and not teardown.deleting:
             state.note(f"nothing to destroy: environment {environment} owns no tables")
             if state.json:
                 state.emit_json({"environment": environment, "deleted": [], "plan": plan_data(plan)})
@@ -208,7 +212,7 @@ def destroy_command(state: CliState, yes: bool, allow_production: bool, dry_run:
             if typed.strip() != environment:
                 click.echo("destroy cancelled: nothing was deleted", err=True)
                 raise SystemExit(EXIT_FAILED)
-        report = destroy(settings, plan, context=context, concurrency=concurrency,
+        report = destroy(settings, teardown, context=context, concurrency=concurrency,
                          max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
                          events=None if state.json else ConsoleEvents(state))
         print_report(state, report, plan)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..aws import LiveTable
 from ..config import ENVIRONMENT_PATTERN, Settings, check_environment
-from ..errors import ConfigError
-from ..execute import Events, ExecOptions, Report, execute
+from ..errors import ConfigError, DdbctlError
+from ..execute import Events, ExecOptions, Outcome, Report, TableResult, execute, wait_until_settled
 from ..naming import PRODUCTION, Namespace, environment_of
 from ..ownership import environment_tag, live_spec, survey
 from ..plan import Plan, PlanOptions, Scope, Status, make_plan
@@ -143,12 +143,21 @@ def _settings_for(settings: Settings, environment: str) -> Settings:
 # -- destroy --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Teardown:
+    """What ``destroy`` does: the plan of deletions, and owned tables already DELETING (only waited for)."""
+
+    plan: Plan
+    deleting: tuple[str, ...] = ()  # physical names
+
+
 def plan_destroy(
     settings: Settings, *, allow_production: bool = False, context: Context | None = None, concurrency: int = 8
-) -> Plan:
+) -> Teardown:
     """The plan deleting every owned table of the environment; protected tables are refused, not deleted.
 
-    ConfigError for production unless ``allow_production``, before any call. Read-only.
+    ConfigError for production unless ``allow_production``, before any call. Read-only. Owned tables
+    already DELETING (an interrupted destroy, run again) are not deleted again, only waited for.
     """
     namespace = settings.namespace
     if namespace.environment == PRODUCTION and not allow_production:
@@ -156,17 +165,30 @@ def plan_destroy(
                           hint="if you really mean it, add --allow-production")
     context = context or connect(settings, concurrency=concurrency)
     live = survey(context.dynamo, namespace, concurrency=concurrency)
-    return make_plan({}, live.specs(), namespace, arns=live.arns(),
+    plan = make_plan({}, live.specs(), namespace, arns=live.arns(),
                      options=PlanOptions(scope=Scope.ALL, allow_destroy=True, prune=True),
                      not_owned=live.not_owned())
+    return Teardown(plan, tuple(sorted(table.physical_name for table in live.deleting.values())))
 
 
 def destroy(
-    settings: Settings, plan: Plan, *, context: Context | None = None, concurrency: int = 8,
+    settings: Settings, teardown: Teardown, *, context: Context | None = None, concurrency: int = 8,
     max_wait: float = ExecOptions.max_wait, events: Events | None = None,
 ) -> Report:
-    """Delete the tables of ``plan`` (each re-checked first: still owned and as planned), waiting until each
-    is gone. Never raises per table."""
+    """Delete the tables of ``teardown`` (each re-checked first: still owned and as planned), waiting until
+    each is gone, and wait for those already DELETING. Never raises per table."""
     context = context or connect(settings, concurrency=concurrency)
     options = ExecOptions(concurrency=concurrency, max_wait=max_wait, recheck=True)
-    return execute(plan, context.dynamo, options, events)
+    report = execute(teardown.plan, context.dynamo, options, events)
+    waited = tuple(_wait_gone(context, physical, max_wait, events) for physical in teardown.deleting)
+    return Report((*report.results, *waited))
+
+
+def _wait_gone(context: Context, physical: str, max_wait: float, events: Events | None) -> TableResult:
+    logical = context.namespace.logical(physical) or physical
+    try:
+        wait_until_settled(context.dynamo, physical, max_wait=max_wait, events=events,
+                           done=lambda state: state.status == "MISSING")
+    except DdbctlError as exc:
+        return TableResult(logical, physical, Outcome.FAILED, error=exc)
+    return TableResult(logical, physical, Outcome.DELETED, note="was already being deleted; now gone")
