@@ -56,10 +56,6 @@ class Namespace:
         rest = physical[len(self.stem) :]
         return rest if logical_problem(rest, self.known_environments) is None else None
 
-    def resolve(self, name: str) -> str:
-        """The logical name of a user's table argument: a physical name of this namespace, else a logical one."""
-        return self.logical(name) or name
-
     def owns(self, physical: str) -> bool:
         return self.logical(physical) is not None
 
