@@ -10,6 +10,7 @@ from typing import Any
 
 from ddbctl.local import MUTATING_OPERATIONS
 from ddbctl.local.pytest_plugin import LocalDynamoDB
+from ddbctl.naming import DEFAULT_ENVIRONMENTS, environment_of
 
 PREFIX = "construction-expenses"
 COMPANIES = f"{PREFIX}-companies"
@@ -32,7 +33,10 @@ def client(db: LocalDynamoDB, max_attempts: int = 5) -> Any:
 
 def create_table(db: LocalDynamoDB, name: str = COMPANIES, *, provisioned: bool = False,
                  gsis: Sequence[Index] = ()) -> None:
-    """A table keyed by ``id`` (S) with hash-key indexes; waits until it and its indexes are ACTIVE."""
+    """A table keyed by ``id`` (S) with hash-key indexes; waits until it and its indexes are ACTIVE.
+
+    Tagged ``Environment`` as the seed's create script tags it (add-gsi changes only owned tables).
+    """
     definitions = {"id": "S", **{attribute: kind for _, attribute, kind in gsis}}
     throughput = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
     request: dict[str, Any] = {
@@ -40,6 +44,7 @@ def create_table(db: LocalDynamoDB, name: str = COMPANIES, *, provisioned: bool 
         "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in definitions.items()],
         "BillingMode": "PROVISIONED" if provisioned else "PAY_PER_REQUEST",
+        "Tags": [{"Key": "Environment", "Value": environment_of(name, PREFIX, DEFAULT_ENVIRONMENTS) or "production"}],
     }
     if provisioned:
         request["ProvisionedThroughput"] = throughput

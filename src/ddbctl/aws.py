@@ -6,6 +6,7 @@ gets ddbctl's typed errors instead of botocore's.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,15 @@ from botocore import xform_name
 from botocore.config import Config
 
 from .config import Settings
-from .errors import AwsError, ConfigError, CredentialsError, DdbctlError, EndpointError, TableNotFound
+from .errors import (
+    AwsError,
+    ConfigError,
+    CredentialsError,
+    DdbctlError,
+    EndpointError,
+    MissingCredentials,
+    TableNotFound,
+)
 
 Json = dict[str, Any]
 
@@ -135,10 +144,30 @@ def _session(settings: Settings) -> boto3.session.Session:
         session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
     except bx.ProfileNotFound as exc:
         raise ConfigError(f"AWS profile {settings.profile!r} not found", hint="check AWS_PROFILE/--profile") from exc
+    if settings.endpoint_url is None:
+        check_region(session, settings.region)
     if settings.local and session.get_credentials() is None:
         # The local server accepts any credentials; do not make users invent some.
         session = boto3.session.Session(region_name=settings.region, **LOCAL_CREDENTIALS)
     return session
+
+
+def check_region(session: boto3.session.Session, region: str) -> None:
+    """ConfigError unless botocore's endpoint data knows ``region`` (or its partition's pattern fits it).
+
+    Only for AWS's own endpoints: with a custom endpoint the region is just a name to sign with.
+    """
+    partitions = session.get_available_partitions()
+    if any(region in session.get_available_regions("dynamodb", partition_name=p) for p in partitions):
+        return
+    data = session._session.get_data("endpoints")  # botocore's endpoints.json: each partition's region pattern
+    if any(re.match(p.get("regionRegex", "^$"), region) for p in data.get("partitions", [])):
+        return
+    raise ConfigError(
+        f"unknown AWS region {region!r}: DynamoDB has no such region",
+        hint="set --region or AWS_REGION to an AWS region such as us-east-1 or eu-west-1; with --endpoint-url "
+        "(a local or other DynamoDB-compatible server) any region name is accepted",
+    )
 
 
 @contextmanager
@@ -151,7 +180,7 @@ def translated(operation: str, table: str | None) -> Iterator[None]:
     except bx.ClientError as exc:
         raise client_error(exc, operation, table) from exc
     except (bx.NoCredentialsError, bx.PartialCredentialsError) as exc:
-        raise CredentialsError(
+        raise MissingCredentials(
             "no AWS credentials found",
             hint="configure them (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), "
             "or use --local for the local endpoint",

@@ -9,7 +9,9 @@ directory, or named by ``--config``/DDBCTL_CONFIG) may hold ``environment``, ``p
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -23,6 +25,8 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_SCHEMA_DIR = Path("infrastructure/schemas")
 PROJECT_FILE = "ddbctl.toml"
 LOCAL_ENDPOINT = "http://127.0.0.1:8000"
+# Environment names: lowercase letters and digits, single hyphens between (no leading, trailing or double one).
+ENVIRONMENT_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _PROJECT_KEYS = {"environment", "prefix", "region", "profile", "endpoint_url", "schema_dir", "environments"}
 
 
@@ -34,13 +38,17 @@ class Settings:
     profile: str | None = None
     endpoint_url: str | None = None
     schema_dir: Path = DEFAULT_SCHEMA_DIR
-    environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
+    environments: tuple[str, ...] | None = None  # ddbctl.toml's list: then the only environments allowed
     local: bool = False
 
     @property
+    def known_environments(self) -> tuple[str, ...]:
+        """production, staging, dev, those ddbctl.toml lists and the selected one (the name rule's set)."""
+        return tuple(dict.fromkeys((*DEFAULT_ENVIRONMENTS, *(self.environments or ()), self.environment)))
+
+    @property
     def namespace(self) -> Namespace:
-        known = self.environments if self.environment in self.environments else (*self.environments, self.environment)
-        return Namespace(self.environment, self.prefix, known)
+        return Namespace(self.environment, self.prefix, self.known_environments)
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -62,7 +70,8 @@ def load_settings(
         "profile": environ.get("AWS_PROFILE"),
         "endpoint_url": environ.get("AWS_ENDPOINT_URL_DYNAMODB") or environ.get("AWS_ENDPOINT_URL"),
     }
-    merged: dict[str, Any] = {**project, **{k: v for k, v in from_env.items() if v}, **flags}
+    from_env = {k: v for k, v in from_env.items() if v}  # ENVIRONMENT= (empty) keeps the default, as in the seed
+    merged: dict[str, Any] = {**project, **from_env, **flags}
     if merged.get("local"):
         # --local means `ddbctl local`'s server unless --endpoint-url names another one.
         merged["endpoint_url"] = flags.get("endpoint_url", LOCAL_ENDPOINT)
@@ -71,7 +80,9 @@ def load_settings(
     if "environments" in merged:
         merged["environments"] = tuple(merged["environments"])
     settings = Settings(**merged)
-    _check(settings)
+    source = ("--environment" if "environment" in flags else "ENVIRONMENT" if "environment" in from_env
+              else f"{config_file or _project_file_path(environ)}: environment")
+    _check(settings, source)
     return settings
 
 
@@ -92,6 +103,10 @@ def _read_project_file(path: Path | None) -> dict[str, Any]:
         raise ConfigError(f"cannot read project file {path}: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text") from exc
     section = data.get("ddbctl", data)
     unknown = sorted(set(section) - _PROJECT_KEYS)
     if unknown:
@@ -104,17 +119,76 @@ def _read_project_file(path: Path | None) -> dict[str, Any]:
         isinstance(environments, list) and all(isinstance(e, str) and e for e in environments)
     ):
         raise ConfigError(f"{path}: 'environments' must be a list of environment names")
+    for environment in environments or ():
+        check_environment_format(environment, f"{path}: environments")
     return dict(section)
 
 
-def _check(settings: Settings) -> None:
-    for what, value in (("environment", settings.environment), ("prefix", settings.prefix)):
-        if not value or name_problem(value + "-xyz", what) is not None:
-            raise ConfigError(
-                f"invalid {what} {value!r}: use letters, digits, '_', '-' and '.' only",
-                hint="set it with --environment/--prefix or ENVIRONMENT/TABLE_PREFIX",
-            )
+def _check(settings: Settings, environment_source: str = "--environment") -> None:
+    check_environment(settings.environment, settings.environments, environment_source)
+    if not settings.prefix or name_problem(settings.prefix + "-xyz", "prefix") is not None:
+        raise ConfigError(
+            f"invalid prefix {settings.prefix!r}: use letters, digits, '_', '-' and '.' only",
+            hint="set it with --prefix or TABLE_PREFIX",
+        )
     if settings.endpoint_url is not None and not settings.endpoint_url.startswith(("http://", "https://")):
         raise ConfigError(
             f"invalid endpoint URL {settings.endpoint_url!r}: it must start with http:// or https://"
         )
+
+
+def check_environment(environment: str, allowed: tuple[str, ...] | None, source: str = "--environment") -> None:
+    """ConfigError unless ``environment`` is a well-formed name (and listed in ``allowed``, when there is a list).
+
+    ``source`` is where the user set it (``ENVIRONMENT``, ``--environment``), for the message.
+    """
+    candidates = allowed or DEFAULT_ENVIRONMENTS
+    check_environment_format(environment, source, candidates)
+    if allowed is not None and environment not in allowed:
+        raise ConfigError(
+            f"unknown environment {environment!r} (from {source}): ddbctl.toml lists {', '.join(allowed)}",
+            hint=_suggestion(environment, candidates, listed=True),
+        )
+    mistaken = _abbreviates(environment, candidates)
+    if allowed is None and mistaken is not None:
+        raise ConfigError(
+            f"environment {environment!r} (from {source}) looks like a short form of {mistaken!r}, but would "
+            "select (or create) a table set of its own",
+            hint=f"did you mean {mistaken!r}? To use {environment!r} as an environment of its own, list it in "
+            "ddbctl.toml's environments",
+        )
+
+
+def check_environment_format(environment: str, source: str, candidates: tuple[str, ...] = DEFAULT_ENVIRONMENTS) -> None:
+    if not ENVIRONMENT_PATTERN.match(environment):
+        raise ConfigError(
+            f"invalid environment {environment!r} (from {source}): an environment name is lowercase letters and "
+            "digits, with single hyphens between them (no leading, trailing or double hyphen)",
+            hint=_suggestion(environment, candidates),
+        )
+
+
+_SHORT_FORMS = {"prod": PRODUCTION, "prd": PRODUCTION, "live": PRODUCTION, "stage": "staging", "stg": "staging",
+                "develop": "dev", "development": "dev"}
+
+
+def _abbreviates(environment: str, known: tuple[str, ...]) -> str | None:
+    """The known environment ``environment`` is a common short form or a truncation of (``prod``), if any."""
+    if environment in known:
+        return None
+    if environment in _SHORT_FORMS and _SHORT_FORMS[environment] in known:
+        return _SHORT_FORMS[environment]
+    return next((env for env in known if len(environment) >= 3 and env.startswith(environment)), None)
+
+
+def _suggestion(environment: str, candidates: tuple[str, ...], *, listed: bool = False) -> str:
+    """``did you mean 'production'?`` for ``Prod``, ``PRODUCTION``, ``prod``, ``stagingfoo``; else the known names."""
+    lowered = environment.lower().strip("-")
+    close = [env for env in candidates if env == lowered]
+    close = close or [env for env in candidates if lowered and env.startswith(lowered)]
+    close = close or [env for env in candidates if lowered.startswith(env)]
+    close = close or difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.6)
+    known = f"known environments: {', '.join(candidates)}"
+    if listed:
+        known += "; to add one, list it in ddbctl.toml's environments"
+    return f"did you mean {close[0]!r}? ({known})" if close else known

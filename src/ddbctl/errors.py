@@ -65,7 +65,22 @@ class AwsError(DdbctlError):
 
 
 class CredentialsError(AwsError):
-    """No AWS credentials could be found."""
+    """The AWS credentials were refused."""
+
+
+class MissingCredentials(CredentialsError):
+    """No AWS credentials could be found: a settings problem found before anything was sent."""
+
+    exit_code = 2
+
+
+class NotOwned(DdbctlError):
+    """A table fits the environment's names but is not owned by it (no or another Environment tag).
+
+    Refused before anything is sent: only owned tables are ever changed (README: Table names and environments).
+    """
+
+    exit_code = 2
 
 
 class EndpointError(AwsError):

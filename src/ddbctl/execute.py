@@ -35,6 +35,7 @@ MAX_IDLE_REFUSALS = 2  # "busy" answers from a table that is idle: a real refusa
 class Outcome(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
+    DELETED = "deleted"
     UNCHANGED = "unchanged"
     SKIPPED = "skipped"
     FAILED = "failed"
@@ -238,7 +239,7 @@ class _Runner:
                                             note="already exists (created meanwhile)"))
         except DdbctlError as exc:
             return self._finish(TableResult(table.logical, table.physical, Outcome.FAILED, tuple(done), exc))
-        outcome = Outcome.CREATED if table.status is Status.CREATE else Outcome.UPDATED
+        outcome = {Status.CREATE: Outcome.CREATED, Status.DELETE: Outcome.DELETED}.get(table.status, Outcome.UPDATED)
         return self._finish(TableResult(table.logical, table.physical, outcome, tuple(done)))
 
     def _finish(self, result: TableResult) -> TableResult:

@@ -2,10 +2,13 @@
 
 Production tables are ``{prefix}-{name}``; every other environment's are ``{prefix}-{env}-{name}``.
 Production's pattern therefore also matches other environments' tables (``construction-expenses-
-staging-companies`` looks like production's ``staging-companies``). To keep environments apart, a
-name whose remainder starts with a *known* environment followed by ``-`` belongs to that environment,
-never to production; and a logical name may not itself start that way. Known environments are
-``production``, ``staging`` and ``dev`` plus any listed in ``ddbctl.toml`` and the selected one.
+staging-companies`` looks like production's ``staging-companies``). The name rule (README: "Table
+names and environments") keeps them apart: a physical name belongs to the *known* environment with
+the longest matching stem, compared case-insensitively (a name whose environment part differs only
+in case belongs to none); and the remainder must be a valid logical name, which never equals or
+starts with ``<known environment>-`` in any case. Known environments are ``production``, ``staging``
+and ``dev`` plus any listed in ``ddbctl.toml`` and the selected one. The name rule is half of
+ownership: the ``Environment`` tag is the other (``ddbctl.ownership``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ class Namespace:
     prefix: str
     known_environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
 
+    def __post_init__(self) -> None:
+        # Production and the selected environment are always known: the rule depends on both.
+        known = tuple(dict.fromkeys((PRODUCTION, *self.known_environments, self.environment)))
+        object.__setattr__(self, "known_environments", known)
+
     @property
     def stem(self) -> str:
         """What every physical name of this namespace starts with."""
@@ -42,17 +50,11 @@ class Namespace:
         return table_name(logical, self.environment, self.prefix)
 
     def logical(self, physical: str) -> str | None:
-        """The logical name of a physical table, or None when the table is not in this namespace."""
-        if not physical.startswith(self.stem) or len(physical) == len(self.stem):
+        """The logical name of a physical table, or None when the name rule gives it to no or another environment."""
+        if environment_of(physical, self.prefix, self.known_environments) != self.environment:
             return None
         rest = physical[len(self.stem) :]
-        if self.environment == PRODUCTION and _other_environment(rest, self.known_environments):
-            return None
-        return rest
-
-    def resolve(self, name: str) -> str:
-        """The logical name of a user's table argument: a physical name of this namespace, else a logical one."""
-        return self.logical(name) or name
+        return rest if logical_problem(rest, self.known_environments) is None else None
 
     def owns(self, physical: str) -> bool:
         return self.logical(physical) is not None
@@ -63,8 +65,13 @@ class Namespace:
         return dict(sorted(found.items()))
 
     def clash(self, logical: str) -> str | None:
-        """The environment a logical name would be mistaken for, if any (``dev-tools`` in production)."""
-        return _other_environment(logical, self.known_environments)
+        """The known environment a logical name would be mistaken for, if any (``dev-tools``, ``Staging``,
+        or in ``qa`` the name ``eu-x`` when ``qa-eu`` is known)."""
+        found = _environment_start(logical, self.known_environments)
+        if found is None:
+            owner = environment_of(self.physical(logical), self.prefix, self.known_environments)
+            found = owner if owner != self.environment else None
+        return found
 
 
 def table_name(logical: str, environment: str = PRODUCTION, prefix: str = DEFAULT_PREFIX) -> str:
@@ -83,8 +90,43 @@ def name_problem(name: str, what: str = "table name") -> str | None:
     return None
 
 
-def _other_environment(rest: str, known_environments: Iterable[str]) -> str | None:
+def environment_of(physical: str, prefix: str, known_environments: Iterable[str]) -> str | None:
+    """The known environment whose naming pattern ``physical`` fits, or None (another prefix, or no one's).
+
+    The longest matching ``{prefix}-{env}-`` wins (so ``qa-eu``'s tables are never ``qa``'s), compared
+    case-insensitively; a name whose environment part differs from the environment's only in case
+    (``construction-expenses-Staging-companies``) belongs to none. Anything else under the prefix
+    fits production's pattern (whether production may take it is ``logical_problem``'s question).
+    """
+    stem = f"{prefix}-"
+    if not physical.startswith(stem) or len(physical) == len(stem):
+        return None
+    rest = physical[len(stem) :]
+    lowered = rest.lower()
+    matches = [env for env in known_environments if env != PRODUCTION and lowered.startswith(f"{env.lower()}-")]
+    if not matches:
+        return PRODUCTION
+    environment = max(matches, key=len)
+    return environment if rest.startswith(f"{environment}-") else None
+
+
+def logical_problem(logical: str, known_environments: Iterable[str]) -> str | None:
+    """Why ``logical`` is no valid logical table name, or None: DynamoDB's characters, and not an environment's.
+
+    A logical name never equals or starts with ``<known environment>-`` (in any letter case): in
+    production its table would be mistaken for one of that environment's.
+    """
+    if not logical or name_problem(f"xx-{logical}") is not None:
+        return f"logical name {logical!r} may contain only letters, digits, '_', '-' and '.'"
+    clash = _environment_start(logical, known_environments)
+    if clash is not None:
+        return f"logical name {logical!r} starts with the environment name {clash!r}"
+    return None
+
+
+def _environment_start(rest: str, known_environments: Iterable[str]) -> str | None:
+    lowered = rest.lower()
     return next(
-        (env for env in known_environments if env != PRODUCTION and rest.startswith(f"{env}-")),
+        (env for env in known_environments if lowered == env.lower() or lowered.startswith(f"{env.lower()}-")),
         None,
     )

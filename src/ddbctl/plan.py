@@ -37,7 +37,7 @@ from .changes import (
     only_used_attributes,
 )
 from .naming import Namespace
-from .spec.convert import with_managed_tags
+from .spec.convert import MANAGED_BY_TAG, with_managed_tags
 from .spec.model import (
     PROVISIONED,
     TTL_OFF,
@@ -63,7 +63,9 @@ class Status(StrEnum):
     UNCHANGED = "unchanged"
     EXISTS = "exists"  # create scope: present already (maybe differing: see ``drift``)
     UNMANAGED = "unmanaged"  # live in the environment, no spec file
+    DELETE = "delete"  # owned, no spec file, --prune --allow-destroy: the table is deleted
     REFUSED = "refused"  # cannot converge in place (key schema, LSIs, deletion protection)
+    NOT_OWNED = "not-owned"  # fits the environment's names, but its Environment tag is missing or another's
 
 
 @dataclass(frozen=True)
@@ -119,13 +121,23 @@ def make_plan(
     *,
     arns: Mapping[str, str] | None = None,
     options: PlanOptions | None = None,
+    not_owned: Mapping[str, str] | None = None,
 ) -> Plan:
-    """Plan how to take the live tables ``actual`` to the spec files ``desired`` (both by logical name)."""
+    """Plan how to take the live tables ``actual`` to the spec files ``desired`` (both by logical name).
+
+    ``actual`` holds the owned tables only; ``not_owned`` maps the tables under the environment's
+    names that it does not own to the reason. Those are listed (status NOT_OWNED) and never changed,
+    whether or not a spec file of that name exists.
+    """
     options = options or PlanOptions()
     arns = arns or {}
+    not_owned = not_owned or {}
     tables = []
-    for logical in sorted(set(desired) | set(actual)):
+    for logical in sorted(set(desired) | set(actual) | set(not_owned)):
         physical = namespace.physical(logical)
+        if logical in not_owned and logical not in actual:
+            tables.append(TablePlan(logical, physical, Status.NOT_OWNED, None, reason=not_owned[logical]))
+            continue
         if logical not in desired:
             tables.append(_plan_unmanaged(logical, physical, actual[logical], options))
             continue
@@ -134,6 +146,7 @@ def make_plan(
             tables.append(_plan_missing(logical, physical, target, options))
         else:
             arn = arns.get(logical) or placeholder_arn(physical)
+            target = adopted(target, actual[logical])
             tables.append(_plan_existing(logical, physical, target, actual[logical], arn, options))
     return Plan(tuple(tables), namespace.environment, options)
 
@@ -141,6 +154,19 @@ def make_plan(
 def target_spec(spec: TableSpec, environment: str) -> TableSpec:
     """The effective desired state of a file's spec in an environment (defaults and managed tags)."""
     return with_managed_tags(spec.with_defaults(), environment).canonical()
+
+
+def adopted(target: TableSpec, current: TableSpec) -> TableSpec:
+    """``target`` with the live table's ManagedBy tag (or none): adoption is explicit, never a planned change.
+
+    ManagedBy=ddbctl is set at create and by ``ddbctl adopt``; a table the seed's script or the
+    console made lacks it and still matches its file.
+    """
+    tags = {key: value for key, value in target.tag_map.items() if key != MANAGED_BY_TAG}
+    live = current.tag_map.get(MANAGED_BY_TAG)
+    if live is not None:
+        tags[MANAGED_BY_TAG] = live
+    return target.model_copy(update={"tags": tuple(Tag(key=k, value=v) for k, v in sorted(tags.items()))})
 
 
 def placeholder_arn(physical: str) -> str:
@@ -204,7 +230,7 @@ def _plan_unmanaged(logical: str, physical: str, current: TableSpec, options: Pl
         )
     delete = DeleteTable(physical)
     if options.allow_destroy:
-        return TablePlan(logical, physical, Status.UPDATE, current, (delete,))
+        return TablePlan(logical, physical, Status.DELETE, current, (delete,))
     return TablePlan(logical, physical, Status.UNMANAGED, current, held=(delete,))
 
 

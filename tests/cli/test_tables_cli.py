@@ -108,7 +108,7 @@ def test_missing_credentials_message(run: Run, example_dir: Path, tmp_path: Path
            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_CONFIG_FILE": str(tmp_path / "none"),
            "AWS_EC2_METADATA_DISABLED": "true"}
     result = run("--endpoint-url", "http://127.0.0.1:9", "create", "--dir", str(example_dir), env=env)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a settings problem found before anything was sent, like an unknown profile
     assert result.output.startswith("error: no AWS credentials found\n  hint: configure them")
 
 

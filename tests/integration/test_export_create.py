@@ -118,6 +118,8 @@ def test_other_environments_and_prefixes_are_never_touched(
         client.create_table(TableName=name, **key)
     arn = client.describe_table(TableName="construction-expenses-audit")["Table"]["TableArn"]
     client.tag_resource(ResourceArn=arn, Tags=[{"Key": "Environment", "Value": "qa"}])
+    arn = client.describe_table(TableName="construction-expenses-companies")["Table"]["TableArn"]
+    client.tag_resource(ResourceArn=arn, Tags=[{"Key": "Environment", "Value": "production"}])
     any_dynamodb.server.clear_operations()
 
     create_tables(settings_for(any_dynamodb, "staging"), example_dir)

@@ -145,7 +145,7 @@ def test_empty_variables_count_as_unset() -> None:
         (GsiInput(partition_key=":S"), SEED_ENV, "partition key ':S' has no attribute name: write NAME:TYPE"),
         (GsiInput(read_capacity=5), SEED_ENV, "give both --read-capacity and --write-capacity, or neither"),
         (GsiInput(read_capacity=0, write_capacity=1), SEED_ENV,
-         "--read-capacity and --write-capacity must be 1 or more"),
+         "--read-capacity and --write-capacity must be 1 to 9223372036854775807 (DynamoDB's range)"),
     ],
 )
 def test_bad_input_is_refused_with_a_message(flags: GsiInput, environ: dict[str, str], message: str) -> None:

@@ -11,6 +11,7 @@ import click
 from .. import __version__
 from .converge import apply, plan
 from .demo import demo
+from .environments import adopt, destroy_command, diff, envs
 from .generate import generate
 from .gsi import add_gsi_command, wait
 from .local_cmd import local as local_server
@@ -75,7 +76,8 @@ def _with_settings_options(command: click.Command) -> click.Command:
     return command
 
 
-for command in (validate, export, create, plan, apply, add_gsi_command, wait, demo):
+for command in (validate, export, create, plan, apply, add_gsi_command, wait, demo, adopt, envs, diff,
+                destroy_command):
     cli.add_command(_with_settings_options(command))
 for command in (schema, local_server):
     cli.add_command(command)

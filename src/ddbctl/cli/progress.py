@@ -9,7 +9,7 @@ from ..execute import Events, Outcome, TableResult, TableState
 from ..plan import TablePlan
 from .state import CliState
 
-_STYLE = {Outcome.CREATED: "green", Outcome.UPDATED: "green", Outcome.FAILED: "bold red",
+_STYLE = {Outcome.CREATED: "green", Outcome.UPDATED: "green", Outcome.DELETED: "red", Outcome.FAILED: "bold red",
           Outcome.SKIPPED: "yellow", Outcome.UNCHANGED: "dim"}
 
 

@@ -11,7 +11,8 @@ from ..plan import Plan, Status, TablePlan
 from .state import CliState
 
 _STATUS_MARK = {Status.CREATE: "[green]+[/]", Status.UPDATE: "[yellow]~[/]", Status.UNCHANGED: "[dim]=[/]",
-                Status.EXISTS: "[dim]=[/]", Status.UNMANAGED: "[magenta]?[/]", Status.REFUSED: "[red]![/]"}
+                Status.EXISTS: "[dim]=[/]", Status.UNMANAGED: "[magenta]?[/]", Status.REFUSED: "[red]![/]",
+                Status.DELETE: "[red]-[/]", Status.NOT_OWNED: "[dim]?[/]"}
 
 
 def plan_data(plan: Plan) -> dict[str, Any]:
@@ -44,12 +45,14 @@ def plan_counts(plan: Plan) -> dict[str, int]:
     return {
         "create": sum(1 for t in tables if t.status is Status.CREATE),
         "update": sum(1 for t in tables if t.status is Status.UPDATE and t.changes),
+        "delete": sum(1 for t in tables if t.status is Status.DELETE),
         "unchanged": sum(1 for t in tables if t.status is Status.UNCHANGED),
         "changes": len(plan.changes),
         "destructive": sum(1 for c in plan.changes if is_destructive(c)),
         "held": len(plan.held),
         "refused": len(plan.refused),
         "unmanaged": sum(1 for t in tables if t.status is Status.UNMANAGED),
+        "not_owned": sum(1 for t in tables if t.status is Status.NOT_OWNED),
     }
 
 
@@ -58,13 +61,15 @@ _LABELS = {
     Status.UNMANAGED: "live table with no spec file: left alone",
     Status.REFUSED: "refused",
 }
+_NOT_OWNED_HEADING = ("Not owned by this environment (never changed; adopt with `ddbctl adopt --table NAME`, "
+                      "or delete by hand):")
 
 
 def print_plan(state: CliState, plan: Plan, *, show_unchanged: bool = False) -> None:
     """Per table, each step in the order it runs; held and refused steps with the reason."""
     out = state.out
     for table in plan.tables:
-        if table.status in (Status.UNCHANGED, Status.EXISTS) and not (table.drift or show_unchanged):
+        if table.status in (Status.UNCHANGED, Status.EXISTS, Status.NOT_OWNED) and not (table.drift or show_unchanged):
             continue
         label = _LABELS.get(table.status, table.status.value)
         out.print(f"{_STATUS_MARK[table.status]} [bold]{table.physical}[/] [dim]({label})[/]", highlight=False)
@@ -78,15 +83,29 @@ def print_plan(state: CliState, plan: Plan, *, show_unchanged: bool = False) -> 
             out.print(f"    [yellow]differs from file:[/] {line}", highlight=False)
         if table.reason:
             out.print(f"    [red]refused:[/] {table.reason}", highlight=False)
+    print_not_owned(state, plan)
+
+
+def print_not_owned(state: CliState, plan: Plan) -> None:
+    """The tables under the environment's names that it does not own: a section of their own, never changes."""
+    not_owned = [t for t in plan.tables if t.status is Status.NOT_OWNED]
+    if not_owned:
+        state.out.print(_NOT_OWNED_HEADING, highlight=False, markup=False)
+    for table in not_owned:
+        state.out.print(f"  {table.physical}: {table.reason}", highlight=False, markup=False)
 
 
 def plan_summary(plan: Plan) -> str:
     """One line: what the plan does, holds and refuses."""
     counts = plan_counts(plan)
+    left = [f"{counts['unmanaged']} live table(s) without a spec file left alone"] if counts["unmanaged"] else []
+    if counts["not_owned"]:
+        left.append(f"{counts['not_owned']} table(s) not owned left alone")
     if plan.converged:
-        extra = f" ({counts['unmanaged']} live table(s) without a spec file left alone)" if counts["unmanaged"] else ""
+        extra = f" ({'; '.join(left)})" if left else ""
         return f"No changes: the live tables match the spec files{extra}."
-    parts = [f"{counts['create']} to create, {counts['update']} to update, {counts['changes']} change(s)"
+    deletes = f"{counts['delete']} to delete, " if counts["delete"] else ""
+    parts = [f"{counts['create']} to create, {counts['update']} to update, {deletes}{counts['changes']} change(s)"
              + (f" ({counts['destructive']} destructive)" if counts["destructive"] else "")]
     if counts["held"]:
         parts.append(f"{counts['held']} held (destructive or waiting for one: rerun with --allow-destroy)")
@@ -94,6 +113,8 @@ def plan_summary(plan: Plan) -> str:
         parts.append(f"{counts['refused']} table(s) refused")
     if counts["unmanaged"]:
         parts.append(f"{counts['unmanaged']} live table(s) without a spec file left alone (--prune deletes them)")
+    if counts["not_owned"]:
+        parts.append(f"{counts['not_owned']} table(s) not owned left alone")
     return "Plan: " + "; ".join(parts) + "."
 
 
@@ -154,6 +175,6 @@ def _details(result: TableResult, planned: TablePlan | None) -> str:
 
 
 def _outcome_text(outcome: Outcome, width: int) -> str:
-    style = {Outcome.FAILED: "bold red", Outcome.CREATED: "green", Outcome.UPDATED: "green",
+    style = {Outcome.FAILED: "bold red", Outcome.CREATED: "green", Outcome.UPDATED: "green", Outcome.DELETED: "red",
              Outcome.SKIPPED: "yellow"}.get(outcome, "dim")
     return f"[{style}]{outcome.value.ljust(width)}[/]"

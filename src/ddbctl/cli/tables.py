@@ -10,6 +10,7 @@ import click
 from ..errors import SpecError
 from ..ops.create import create_tables
 from ..ops.export import export_tables
+from ..ownership import not_owned_hint, not_owned_reason
 from ..spec.files import load_dir
 from ..spec.model import TableSpec
 from .progress import ConsoleEvents
@@ -66,21 +67,31 @@ def schema() -> None:
 def export(state: CliState, directory: Path | None, tables: tuple[str, ...], concurrency: int) -> None:
     """Write the environment's tables as spec files plus table-summary.txt. Read-only.
 
-    Only tables of the selected environment and prefix are exported: production never picks up
-    {prefix}-staging-* or {prefix}-dev-* tables, nor tables tagged for another environment.
+    Only the tables the environment owns are written: their names are the environment's and their
+    Environment tag says so (README: Table names and environments). Production never picks up
+    {prefix}-staging-* or {prefix}-dev-* tables, nor tables tagged for another environment; tables
+    with the environment's names but no Environment tag are listed with how to adopt them.
     """
     with reported_errors(state):
         settings = state.settings()
         result = export_tables(settings, directory, tables or None, concurrency=concurrency)
+        namespace = settings.namespace
         if state.json:
             state.emit_json({"directory": str(result.directory), "files": [str(p) for p in result.files],
                              "summary": str(result.summary), "skipped_foreign": list(result.live.foreign),
+                             "not_owned": [{"physical_name": table.physical_name,
+                                            "reason": not_owned_reason(namespace, table),
+                                            "hint": not_owned_hint(namespace, table)}
+                                           for table in result.live.unowned.values()],
                              "stale": [str(p) for p in result.stale]})
             return
         state.out.print(result.summary.read_text(encoding="utf-8"), highlight=False, markup=False)
         state.out.print(f"Exported {len(result.files)} table(s) to {result.directory}", highlight=False)
         for physical in result.live.foreign:
             state.note(f"[yellow]left out[/] {physical}: its Environment tag names another environment")
+        for table in result.live.unowned.values():
+            state.note(f"[yellow]not written[/] {table.physical_name}: {not_owned_reason(namespace, table)}\n"
+                       f"  hint: {not_owned_hint(namespace, table)}")
         for path in result.stale:
             state.note(f"[yellow]stale[/] {path}: no such table in {settings.environment} (file left in place)")
 

@@ -29,16 +29,18 @@ def plan_tables(
 ) -> Plan:
     """The plan taking the environment's live tables to the spec files in ``directory``.
 
-    Tables in the files but not live are created; live tables of the environment without a file are
-    listed and left alone unless ``prune`` (their deletion, like every destructive step, is held
-    unless ``allow_destroy``). Sends only reads: ListTables, then per table DescribeTable,
+    Tables in the files but not live are created; owned live tables of the environment without a file
+    are listed and left alone unless ``prune`` (their deletion, like every destructive step, is held
+    unless ``allow_destroy``). Tables the environment does not own (``ddbctl.ownership``) are listed
+    as NOT_OWNED and never changed. Sends only reads: ListTables, then per table DescribeTable,
     DescribeTimeToLive, DescribeContinuousBackups and ListTagsOfResource.
     """
     desired = load_desired(directory or settings.schema_dir, settings)
     context = context or connect(settings, concurrency=concurrency)
     live = read_live(context.dynamo, context.namespace, concurrency=concurrency)
     options = PlanOptions(scope=Scope.ALL, allow_destroy=allow_destroy, prune=prune)
-    return make_plan(desired, live.specs(), context.namespace, arns=live.arns(), options=options)
+    return make_plan(desired, live.specs(), context.namespace, arns=live.arns(), options=options,
+                     not_owned=live.not_owned())
 
 
 def apply_plan(

@@ -25,7 +25,7 @@ def plan_create(settings: Settings, directory: Path | None = None, *, context: C
     context = context or connect(settings, concurrency=concurrency)
     live = read_live(context.dynamo, context.namespace, desired, concurrency=concurrency)
     plan = make_plan(desired, live.specs(), context.namespace, arns=live.arns(),
-                     options=PlanOptions(scope=Scope.CREATE))
+                     options=PlanOptions(scope=Scope.CREATE), not_owned=live.not_owned())
     return plan, context
 
 

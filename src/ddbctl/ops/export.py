@@ -1,7 +1,9 @@
 """``export``: describe the environment's tables and write one spec file each plus table-summary.txt.
 
 Read-only: it sends DescribeTable, DescribeTimeToLive, DescribeContinuousBackups and ListTagsOfResource
-(plus ListTables when no table is named), never a mutating call.
+(plus ListTables when no table is named), never a mutating call. Only the tables the environment owns
+are written (``ddbctl.ownership``); tables under its names that it does not own are listed instead, so
+that ``plan`` right after ``export`` has nothing to do, whoever created the tables.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Settings
-from ..errors import ConfigError, TableNotFound
+from ..errors import ConfigError
 from ..live import LiveState, live_spec, read_live
+from ..ownership import resolve_table_name
 from ..spec.convert import without_managed_tags
-from ..spec.files import SUMMARY_FILE, write_spec
+from ..spec.files import SUMMARY_FILE, check_writable_dir, write_spec, write_text_file
 from .session import Context, connect
 from .summary import render_summary
 
@@ -38,15 +41,13 @@ def export_tables(
 ) -> ExportResult:
     """Write the environment's tables (or just ``tables``, logical or physical names) as spec files."""
     directory = directory or settings.schema_dir
+    check_writable_dir(directory)  # before any call: a directory it cannot write to is a settings problem
     context = context or connect(settings, concurrency=concurrency)
     namespace = context.namespace
-    wanted = None if tables is None else [namespace.resolve(name) for name in tables]
+    wanted = None if tables is None else [resolve_table_name(name, namespace) for name in tables]
     live = read_live(context.dynamo, namespace, wanted, concurrency=concurrency)
     for logical in wanted or ():
-        if logical not in live.tables:
-            raise TableNotFound(
-                namespace.physical(logical), hint=f"no such table in environment {namespace.environment}"
-            )
+        live.require_owned(logical)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -56,8 +57,9 @@ def export_tables(
         for logical, table in live.tables.items()
     )
     summary = directory / SUMMARY_FILE
-    summary.write_text(render_summary(live.tables, namespace.environment), encoding="utf-8")
+    write_text_file(summary, render_summary(live.tables, namespace.environment))
+    not_owned = {f"{logical}.json" for logical in live.not_owned()}
     stale = () if wanted is not None else tuple(
-        path for path in sorted(directory.glob("*.json")) if path not in files
+        path for path in sorted(directory.glob("*.json")) if path not in files and path.name not in not_owned
     )
     return ExportResult(directory, files, summary, live, stale)

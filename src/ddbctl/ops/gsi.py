@@ -184,9 +184,10 @@ def _plan(
     live = read_live(context.dynamo, namespace, grouped, concurrency=concurrency)
     specs = live.specs()
     for logical in grouped:
-        if logical not in specs:
+        if logical not in specs and logical not in live.not_owned():
             raise TableNotFound(namespace.physical(logical), hint=f"no such table in environment "
                                 f"{namespace.environment}: check --table and -e, or create the table first")
+        live.require_owned(logical)  # only owned tables are changed: NotOwned with how to adopt
     checked = [_table_work(logical, requests, specs[logical], live.tables[logical])
                for logical, requests in grouped.items()]
     problems = [problem for _, found in checked for problem in found]

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SpecError
+from ..errors import ConfigError, SpecError
 from ..naming import Namespace
 from ..spec import rules
 from ..spec.files import read_spec, write_spec
@@ -66,7 +66,10 @@ def _update_file(directory: Path, logical: str, spec: TableSpec | None, requests
     findings = rules.check(updated)
     if findings:
         return FileUpdate(path, False, "not changed: the result would break a rule: " + findings[0][1])
-    write_spec(directory, updated)
+    try:
+        write_spec(directory, updated)
+    except ConfigError as exc:  # read-only or immutable directory, a directory named like the file, ...
+        return FileUpdate(path, False, f"not written: {exc.message}")
     return FileUpdate(path, True)  # it gained an index, so its bytes changed
 
 

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from ..errors import ConfigError, SpecError
 from ..naming import Namespace, name_problem
+from ..ownership import resolve_table_name
 from ..spec import rules
 from ..spec.files import load_dir, read_spec
 from ..spec.model import (
+    MAX_UNITS,
     AttributeDefinition,
     AttributeType,
     GlobalSecondaryIndex,
@@ -144,8 +146,11 @@ def input_error(problems: Sequence[str]) -> ConfigError:
 
 
 def resolve_table(name: str, namespace: Namespace) -> tuple[str, str]:
-    """(logical, physical) of a --table argument: a physical name of the environment, else a logical name."""
-    logical = namespace.resolve(name)
+    """(logical, physical) of a --table argument: a physical name of the environment, else a logical name.
+
+    A physical name of another environment is refused with "did you mean -e staging?" (ConfigError).
+    """
+    logical = resolve_table_name(name, namespace)
     return logical, namespace.physical(logical)
 
 
@@ -227,8 +232,8 @@ def _throughput_from_input(read: int | None, write: int | None, problems: list[s
     if read is None or write is None:
         problems.append("give both --read-capacity and --write-capacity, or neither")
         return None
-    if read < 1 or write < 1:
-        problems.append("--read-capacity and --write-capacity must be 1 or more")
+    if not (1 <= read <= MAX_UNITS and 1 <= write <= MAX_UNITS):
+        problems.append(f"--read-capacity and --write-capacity must be 1 to {MAX_UNITS} (DynamoDB's range)")
         return None
     return ProvisionedThroughput(read_capacity_units=read, write_capacity_units=write)
 

@@ -9,7 +9,9 @@ from .model import ON_DEMAND, PROVISIONED, TableSpec, Tag
 
 Json = dict[str, Any]
 
-MANAGED_TAGS = ("Environment", "ManagedBy")
+ENVIRONMENT_TAG = "Environment"
+MANAGED_BY_TAG = "ManagedBy"
+MANAGED_TAGS = (ENVIRONMENT_TAG, MANAGED_BY_TAG)
 MANAGED_BY = "ddbctl"
 _ENABLED_TTL = {"ENABLED", "ENABLING"}
 
@@ -75,7 +77,7 @@ def create_table_request(spec: TableSpec, physical_name: str) -> Json:
 
 def with_managed_tags(spec: TableSpec, environment: str) -> TableSpec:
     """``spec`` with ``Environment=<environment>`` and ``ManagedBy=ddbctl``, overriding the file's values."""
-    tags = {**spec.tag_map, "Environment": environment, "ManagedBy": MANAGED_BY}
+    tags = {**spec.tag_map, ENVIRONMENT_TAG: environment, MANAGED_BY_TAG: MANAGED_BY}
     return spec.model_copy(update={"tags": tuple(Tag(key=k, value=v) for k, v in sorted(tags.items()))})
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
+import stat
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +57,8 @@ def spec_paths(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise ConfigError(f"{directory} is not a directory", hint="pass the directory holding the *.json files")
     try:
-        paths = sorted(p for p in directory.iterdir() if p.suffix == ".json" and p.is_file())
+        # Every entry ending in .json: one that is no readable regular file is a problem, never skipped.
+        paths = sorted(p for p in directory.iterdir() if p.name.endswith(".json"))
     except PermissionError as exc:
         raise ConfigError(f"cannot read schema directory {directory}: permission denied") from exc
     if not paths:
@@ -65,6 +71,9 @@ def spec_paths(directory: Path) -> list[Path]:
 
 def read_spec(path: Path, namespace: Namespace) -> tuple[TableSpec | None, list[Problem]]:
     """One file: its spec (None if unusable) and every problem in it, with JSON pointers."""
+    problem = entry_problem(path)
+    if problem is not None:
+        return None, [Problem(str(path), "", problem)]
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -74,15 +83,72 @@ def read_spec(path: Path, namespace: Namespace) -> tuple[TableSpec | None, list[
     if not text.strip():
         return None, [Problem(str(path), "", "file is empty: expected a JSON object describing one table")]
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_Object)
     except json.JSONDecodeError as exc:
         return None, [Problem(str(path), "", f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
+    except RecursionError:
+        return None, [Problem(str(path), "", "JSON nested too deeply: a table spec is only a few levels deep")]
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        return None, [Problem(str(path), "", f"invalid JSON: {exc}")]
+    duplicates = [Problem(str(path), pointer, f"duplicate key {key!r}: JSON keys must be unique (which value "
+                          "counts would be a guess)") for pointer, key in _duplicate_keys(document)]
+    if duplicates:
+        return None, duplicates
     if not isinstance(document, dict):
         kind = type(document).__name__.replace("list", "array").replace("dict", "object")
         return None, [Problem(str(path), "", f"top level must be a JSON object describing one table, not {kind}")]
     if _is_description(document):
         return _from_description(path, document, namespace)
     return _from_spec(path, document, namespace)
+
+
+def entry_problem(path: Path) -> str | None:
+    """Why a directory entry named ``*.json`` cannot be read as a spec file, or None (a symlink to a file is fine)."""
+    try:
+        mode = path.stat().st_mode  # follows symbolic links
+    except FileNotFoundError:
+        if path.is_symlink():
+            return (f"dangling symbolic link (to {os.readlink(path)!r}, which does not exist): "
+                    "every *.json entry must be a spec file; fix or remove the link")
+        return "the file disappeared while it was being read"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link that loops (it leads back to itself): fix or remove the link"
+        return f"cannot read file: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return "a directory, not a spec file: every *.json entry must be a spec file; rename or remove it"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, socket or device): every *.json entry must be a spec file"
+    return None
+
+
+class _Object(dict[str, Any]):
+    """A JSON object as parsed, remembering keys that appeared more than once."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        counts: dict[str, int] = {}
+        for key, _ in pairs:
+            counts[key] = counts.get(key, 0) + 1
+        self.duplicates = [key for key, count in counts.items() if count > 1]
+
+
+def _duplicate_keys(document: Any) -> list[tuple[str, str]]:
+    """(JSON pointer of the object, key) for every key given twice in one object (iterative: no recursion)."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, _Object):
+            found.extend((f"{pointer}/{_escape(key)}", key) for key in value.duplicates)
+            stack.extend((f"{pointer}/{_escape(key)}", item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{pointer}/{index}", item) for index, item in enumerate(value))
+    return sorted(found)
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
 
 
 def parse_spec(document: Mapping[str, Any]) -> tuple[TableSpec | None, list[tuple[str, str]]]:
@@ -155,8 +221,8 @@ def _naming(spec: TableSpec, namespace: Namespace) -> list[tuple[str, str]]:
         findings.append(
             (
                 "/TableName",
-                f"logical name {spec.table_name!r} starts with the environment name {clash!r}: in production its "
-                f"table would be mistaken for one of {clash}'s; choose another name",
+                f"logical name {spec.table_name!r} starts with the environment name {clash!r} (or makes a "
+                f"table name of {clash}'s): its table would be mistaken for one of {clash}'s; choose another name",
             )
         )
     physical_problem = name_problem(namespace.physical(spec.table_name))
@@ -202,9 +268,54 @@ def dump_spec(spec: TableSpec) -> str:
 
 
 def write_spec(directory: Path, spec: TableSpec) -> Path:
-    """Write ``spec`` to ``directory/<logical name>.json``, only touching the file when its bytes change."""
+    """Write ``spec`` to ``directory/<logical name>.json``, only touching the file when its bytes change.
+
+    Atomic (a temporary file renamed over it); a symlink to a spec file is written through. ConfigError
+    naming the file when it cannot be written.
+    """
     path = directory / f"{spec.table_name}.json"
-    text = dump_spec(spec)
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+    write_text_file(path, dump_spec(spec))
     return path
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically unless it holds those bytes already; ConfigError if it cannot."""
+    if os.path.lexists(path):
+        problem = entry_problem(path)
+        if problem is not None:
+            raise ConfigError(f"cannot write {path}: {problem}")
+        path = path.resolve()  # a symlink to a file: write the file it points to
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                return
+        except (OSError, UnicodeDecodeError):
+            pass  # unreadable or not text: replace it
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}",
+                          hint="choose another --dir, or make the directory writable") from exc
+
+
+def check_writable_dir(directory: Path) -> None:
+    """ConfigError unless ``directory`` is (or can be made as) a directory that accepts new files.
+
+    Checked before anything is read, by writing and removing a temporary file in it (or in its nearest
+    existing parent): permissions, read-only file systems and immutable directories all show up.
+    """
+    existing = directory
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        what = directory if existing == directory else f"{existing} (in {directory})"
+        raise ConfigError(f"cannot write to {what}: it is not a directory", hint="pass a directory with --dir")
+    try:
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".ddbctl-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"cannot write to directory {existing}: {exc.strerror or exc}",
+                          hint="choose another --dir, or make the directory writable") from exc

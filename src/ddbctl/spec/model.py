@@ -22,8 +22,10 @@ StreamViewType = Literal["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_O
 TableClass = Literal["STANDARD", "STANDARD_INFREQUENT_ACCESS"]
 SSEType = Literal["AES256", "KMS"]
 
-PositiveInt = Annotated[StrictInt, Field(ge=1)]
-RequestUnits = Annotated[StrictInt, Field(ge=-1)]
+# DynamoDB's Long: capacity and request units travel as 64-bit integers (botocore's PositiveLongObject/LongObject).
+MAX_UNITS = 2**63 - 1
+PositiveInt = Annotated[StrictInt, Field(ge=1, le=MAX_UNITS)]
+RequestUnits = Annotated[StrictInt, Field(ge=-1, le=MAX_UNITS)]
 
 ON_DEMAND: BillingMode = "PAY_PER_REQUEST"
 PROVISIONED: BillingMode = "PROVISIONED"

@@ -6,6 +6,7 @@ Pointers follow the file's own order, so they lead to the offending line.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
@@ -165,6 +166,14 @@ def _billing(spec: TableSpec) -> Iterator[Finding]:
         if spec.on_demand_throughput is not None:
             yield "/OnDemandThroughput", "OnDemandThroughput is only for BillingMode PAY_PER_REQUEST"
         return
+    limits = [("/OnDemandThroughput", spec.on_demand_throughput),
+              *((f"/GlobalSecondaryIndexes/{i}/OnDemandThroughput", index.on_demand_throughput)
+                for i, index in enumerate(spec.gsis))]
+    for pointer, limit in limits:
+        for field, value in (("MaxReadRequestUnits", limit and limit.max_read_request_units),
+                             ("MaxWriteRequestUnits", limit and limit.max_write_request_units)):
+            if value == 0:
+                yield f"{pointer}/{field}", f"{field} is -1 (no maximum) or at least 1"
     if spec.provisioned_throughput is not None:
         yield "/ProvisionedThroughput", (
             "ProvisionedThroughput is only allowed with BillingMode PROVISIONED "
@@ -208,10 +217,26 @@ def _tags(spec: TableSpec) -> Iterator[Finding]:
             yield f"{pointer}/Key", f"tag keys are 1-{MAX_TAG_KEY} characters"
         if len(tag.value) > MAX_TAG_VALUE:
             yield f"{pointer}/Value", f"tag values are at most {MAX_TAG_VALUE} characters"
+        for part, text in (("Key", tag.key), ("Value", tag.value)):
+            bad = _bad_tag_characters(text)
+            if bad:
+                yield f"{pointer}/{part}", (
+                    f"tag {part.lower()}s may contain only letters, digits, spaces and _ . : / = + - @ "
+                    f"(found {', '.join(bad)})"
+                )
         if tag.key.lower().startswith("aws:"):
             yield f"{pointer}/Key", "tag keys starting with 'aws:' are reserved for AWS"
         if counts[tag.key] > 1:
             yield f"{pointer}/Key", f"tag key {tag.key!r} appears more than once"
+
+
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+
+def _bad_tag_characters(text: str) -> list[str]:
+    """The characters DynamoDB refuses in a tag (its pattern ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*``), shown escaped."""
+    bad = {ch for ch in text if ch not in _TAG_PUNCTUATION and unicodedata.category(ch)[0] not in "LZN"}
+    return [ascii(ch) for ch in sorted(bad)]
 
 
 def _ttl(spec: TableSpec) -> Iterator[Finding]:
