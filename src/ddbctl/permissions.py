@@ -14,6 +14,11 @@ _READ_TABLES = frozenset(
 
 OPERATIONS: dict[str, frozenset[str]] = {
     "validate": frozenset(),
+    # The generators read spec files only.
+    "generate cloudformation": frozenset(),
+    "generate terraform": frozenset(),
+    "generate iam-policy": frozenset(),
+    "generate table-config": frozenset(),
     "export": _READ_TABLES,
     "plan": _READ_TABLES,
     "create": _READ_TABLES | {"CreateTable", "UpdateTimeToLive", "UpdateContinuousBackups"},
@@ -23,4 +28,8 @@ OPERATIONS: dict[str, frozenset[str]] = {
     },
     "add-gsi": _READ_TABLES | {"UpdateTable"},
     "wait": frozenset({"ListTables", "DescribeTable"}),
+    "adopt": _READ_TABLES | {"TagResource"},
+    "envs": _READ_TABLES,
+    "diff": _READ_TABLES,
+    "destroy": _READ_TABLES | {"DeleteTable"},
 }

@@ -49,7 +49,7 @@ LEDGER: dict[str, Any] = {
     "DeletionProtectionEnabled": True,
     "TimeToLiveSpecification": {"Enabled": False},
     "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7},
-    "Tags": [{"Key": "Team", "Value": "finance"}, {"Key": "Cost Center", "Value": "42 \"quoted\" ${x}"}],
+    "Tags": [{"Key": "Team", "Value": "finance"}, {"Key": "Cost Center", "Value": "42 a/b=c+d-e@f: g_h.i"}],
 }
 
 # On demand with maximum throughput on the table and an index, SSE off, PITR off, a keys-only stream,

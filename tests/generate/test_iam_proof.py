@@ -143,6 +143,32 @@ def test_create_export_plan_wait_add_gsi_and_apply_send_exactly_their_operations
     prove("apply", apply_runs, second)
 
 
+def test_adopt_envs_diff_and_destroy_send_exactly_their_operations(
+    run: Run, dynamodb: LocalDynamoDB, tmp_path: Path
+) -> None:
+    specs = write_specs(tmp_path / "specs", ORDERS, LEGACY)
+    run("create", "--dir", str(specs))
+    client = dynamodb.client()
+    client.create_table(TableName=f"{STEM}untagged", BillingMode="PAY_PER_REQUEST", **{
+        key: value for key, value in LEGACY.items() if key != "TableName"})
+    client.get_waiter("table_exists").wait(TableName=f"{STEM}untagged", WaiterConfig={"Delay": 0.2})
+    prove("adopt", [run("adopt", "--table", "untagged", "--dry-run"), run("adopt", "--table", "untagged", "--yes"),
+                    run("adopt", "--all", "--yes")], specs)
+    prove("envs", [run("envs"), run("envs", "--dir", str(specs))], specs)
+    prove("diff", [run("diff", ENVIRONMENT, "--dir", str(specs), expect=2), run("diff", ENVIRONMENT, "production", expect=2)],
+          specs)
+    prove("destroy", [run("destroy", "--dry-run"), run("destroy", "--yes"), run("destroy", "--yes")], specs)
+
+
+def test_every_command_is_listed() -> None:
+    """A new command cannot be forgotten: every command of the CLI has its row (sending nothing is a row too)."""
+    names = {name for name, command in cli.commands.items() if not hasattr(command, "commands")}
+    names |= {f"{group} {name}" for group, command in cli.commands.items()
+              for name in getattr(command, "commands", {})}
+    local_only = {"local", "demo", "schema"}
+    assert names - local_only - set(OPERATIONS) == set()
+
+
 def test_validate_sends_nothing(run: Run, tmp_path: Path) -> None:
     directory = write_specs(tmp_path / "s", ORDERS)
     operations = run("validate", str(directory))
