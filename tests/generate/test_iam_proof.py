@@ -155,8 +155,8 @@ def test_adopt_envs_diff_and_destroy_send_exactly_their_operations(
     prove("adopt", [run("adopt", "--table", "untagged", "--dry-run"), run("adopt", "--table", "untagged", "--yes"),
                     run("adopt", "--all", "--yes")], specs)
     prove("envs", [run("envs"), run("envs", "--dir", str(specs))], specs)
-    prove("diff", [run("diff", ENVIRONMENT, "--dir", str(specs), expect=2), run("diff", ENVIRONMENT, "production", expect=2)],
-          specs)
+    prove("diff", [run("diff", ENVIRONMENT, "--dir", str(specs), expect=2),
+                   run("diff", ENVIRONMENT, "production", expect=2)], specs)
     prove("destroy", [run("destroy", "--dry-run"), run("destroy", "--yes"), run("destroy", "--yes")], specs)
 
 
