@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from .aws import Dynamo, LiveTable
+from .aws import DEFAULT_CONCURRENCY, Dynamo, LiveTable
 from .naming import Namespace
 from .spec.convert import spec_from_description
 from .spec.model import TableSpec
@@ -35,10 +35,12 @@ def read_live(
     namespace: Namespace,
     logical_names: Iterable[str] | None = None,
     *,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    full: bool = True,
 ) -> LiveState:
     """Describe the environment's tables concurrently (all of them, or just ``logical_names``).
 
+    Without ``full``, DescribeTable only: TTL, PITR and tags stay unknown (None in the specs).
     Listing selects by name (see ``naming``); a listed table whose ``Environment`` tag names another
     environment is left out too, so tables of other environments are never touched.
     """
@@ -46,14 +48,17 @@ def read_live(
         candidates = namespace.select(dynamo.list_table_names())
     else:
         candidates = {logical: namespace.physical(logical) for logical in sorted(set(logical_names))}
+    def describe(physical: str) -> LiveTable | None:
+        return dynamo.describe_live(physical, full=full)
+
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        described = list(pool.map(dynamo.describe_live, candidates.values()))
+        described = list(pool.map(describe, candidates.values()))
     tables: dict[str, LiveTable] = {}
     foreign: list[str] = []
     for logical, table in zip(candidates, described, strict=True):
         if table is None:
             continue
-        tagged = {tag["Key"]: tag["Value"] for tag in table.tags}.get("Environment")
+        tagged = {tag["Key"]: tag["Value"] for tag in table.tags or ()}.get("Environment")
         if logical_names is None and tagged is not None and tagged != namespace.environment:
             foreign.append(table.physical_name)
             continue

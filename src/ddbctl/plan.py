@@ -211,6 +211,8 @@ def _plan_unmanaged(logical: str, physical: str, current: TableSpec, options: Pl
 def _plan_existing(
     logical: str, physical: str, target: TableSpec, described: TableSpec, arn: str, options: PlanOptions
 ) -> TablePlan:
+    described = described.model_copy(update={  # what a command did not read is not compared
+        name: getattr(target, name) for name in _READ_APART if getattr(described, name) is None})
     before = normal_form(described)  # what apply's recheck compares the live table with
     target = resolve(normal_form(target), before)
     current = consistent_view(before, target)
@@ -233,6 +235,10 @@ def _plan_existing(
         drift = [c.summary() for c in not_kept if c not in held]
     status = Status.UPDATE if kept or held else Status.UNCHANGED
     return TablePlan(logical, physical, status, before, tuple(kept), tuple(held), tuple(drift))
+
+
+# What DescribeTable does not show: commands that read only DescribeTable leave these unknown (None).
+_READ_APART = ("time_to_live_specification", "point_in_time_recovery_specification", "tags")
 
 
 def _unreachable(

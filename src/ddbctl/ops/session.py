@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..aws import Dynamo
+from ..aws import DEFAULT_CONCURRENCY, Dynamo, pool_size
 from ..config import Settings
 from ..naming import Namespace
 from ..spec.files import load_dir
@@ -18,7 +18,7 @@ class Context:
     """Settings and the client, made on first use: an operation checks its files before any call."""
 
     settings: Settings
-    concurrency: int = 8
+    concurrency: int = DEFAULT_CONCURRENCY
     probe: bool = True
 
     @property
@@ -28,13 +28,13 @@ class Context:
     @cached_property
     def dynamo(self) -> Dynamo:
         """The client; with ``probe``, one fast read first that fails early on credentials or endpoint."""
-        dynamo = Dynamo(self.settings, pool_size=max(10, self.concurrency * 2))
+        dynamo = Dynamo(self.settings, pool_size=pool_size(self.concurrency))
         if self.probe:
             dynamo.probe()
         return dynamo
 
 
-def connect(settings: Settings, *, concurrency: int = 8, probe: bool = True) -> Context:
+def connect(settings: Settings, *, concurrency: int = DEFAULT_CONCURRENCY, probe: bool = True) -> Context:
     """The context of an operation (or of several sharing one client); connects on first use."""
     return Context(settings, concurrency, probe)
 
