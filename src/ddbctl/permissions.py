@@ -5,9 +5,9 @@ it against the local server's operation log, so it cannot drift from what the co
 
 - ``ListTables`` is the connection probe every command that connects sends first (one call, Limit 1), and
   how export/plan/apply find the environment's tables.
-- ``create`` and ``add-gsi`` read DescribeTable only (the seed's scripts needed no more); TTL and PITR are
-  verified with DescribeTimeToLive/DescribeContinuousBackups when allowed, and taken on DynamoDB's word
-  when the policy does not grant those reads. Creating a table with tags needs ``TagResource``.
+- ``create`` and ``add-gsi`` read DescribeTable only (the seed's scripts needed no more); ``create``
+  verifies TTL and PITR with DescribeTimeToLive/DescribeContinuousBackups (``OPTIONAL``: when the policy
+  refuses them, DynamoDB's success answer is taken). Creating a table with tags needs ``TagResource``.
 - ``export``/``plan`` read the four descriptions of every table; ``apply`` adds the changes it may send.
 """
 
@@ -15,10 +15,10 @@ from __future__ import annotations
 
 READS = frozenset({"ListTables", "DescribeTable", "DescribeTimeToLive", "DescribeContinuousBackups",
                    "ListTagsOfResource"})
-CREATE = frozenset({"ListTables", "DescribeTable", "CreateTable", "TagResource", "UpdateTimeToLive",
-                    "UpdateContinuousBackups"})
-# Reads a command sends only when the policy allows them (an AccessDenied there is not an error).
+# Reads that verify a change and are not needed: refused by the policy, DynamoDB's success answer is taken.
 OPTIONAL = frozenset({"DescribeTimeToLive", "DescribeContinuousBackups"})
+CREATE = frozenset({"ListTables", "DescribeTable", "CreateTable", "TagResource", "UpdateTimeToLive",
+                    "UpdateContinuousBackups"}) | OPTIONAL
 
 OPERATIONS: dict[str, frozenset[str]] = {
     "validate": frozenset(),
