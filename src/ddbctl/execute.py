@@ -22,7 +22,6 @@ from .effects import DESCRIBE_BACKUPS, DESCRIBE_TABLE, DESCRIBE_TTL, effect_of
 from .errors import (
     AccessDenied,
     AwsError,
-    CredentialsError,
     DdbctlError,
     EffectNotSeen,
     StalePlan,
@@ -212,7 +211,6 @@ class _Runner:
         self.events = events
         self.environment = environment  # for the command a WaitTimeout's hint offers
         self._stopping = threading.Event()
-        self._refused_access: str | None = None  # set once AWS refused this identity an action
         self.options = replace(options, clock=replace(options.clock, sleep=self._sleep))
         self._sleep_for = options.clock.sleep
 
@@ -232,9 +230,6 @@ class _Runner:
             raise _Stopped
 
     def run_table(self, table: TablePlan) -> TableResult:
-        if self._refused_access is not None and table.changes:
-            note = f"not started: {self._refused_access}"
-            return self._finish(TableResult(table.logical, table.physical, Outcome.SKIPPED, note=note))
         if table.status is Status.REFUSED:
             error = UnsafeChange(table.reason or "refused", hint="nothing was sent for this table")
             return self._finish(TableResult(table.logical, table.physical, Outcome.FAILED, error=error))
@@ -257,9 +252,6 @@ class _Runner:
             return self._finish(TableResult(table.logical, table.physical, Outcome.SKIPPED,
                                             note="already exists (created meanwhile)"))
         except DdbctlError as exc:
-            if isinstance(exc, AccessDenied | CredentialsError):
-                # The same refusal awaits every other table: start no more, and say which were not started.
-                self._refused_access = f"{getattr(exc, 'action', '') or 'a request'} was refused for {table.physical}"
             return self._finish(TableResult(table.logical, table.physical, Outcome.FAILED, tuple(done), exc))
         outcome = Outcome.CREATED if table.status is Status.CREATE else Outcome.UPDATED
         return self._finish(TableResult(table.logical, table.physical, outcome, tuple(done)))
