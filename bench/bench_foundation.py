@@ -4,8 +4,10 @@
 
 export: 13 tables on a plain local server; target ddbctl >= 15x faster than the baseline.
 create: 13 tables on the AWS-like server where each table stays CREATING for 2 s; target ddbctl's
-time <= 3x the time to create a single table. The baseline's create (which waits with
-`aws dynamodb wait table-exists`, polling every 20 s) is timed too, fewer runs as it takes minutes.
+time <= 1.3x the time to create a single table (the create ratio: all 13 in one wave, as DynamoDB
+accepts hundreds of concurrent table operations). The baseline's create (which waits with
+`aws dynamodb wait table-exists`, polling every 20 s) is timed too, fewer runs as it takes minutes
+(`--baseline-create-runs 0` skips it).
 """
 
 from __future__ import annotations
@@ -61,9 +63,11 @@ def bench_create(runs: int, baseline_runs: int, work: Path) -> None:
                     for i in range(baseline_runs)]
     print(median_line("create 1 table (2 s CREATING): ddbctl", one))
     print(median_line("create 13 tables (2 s CREATING): ddbctl", all13))
-    print(median_line("create 13 tables (2 s CREATING): baseline", baseline))
-    print(f"13 tables / 1 table: {statistics.median(all13) / statistics.median(one):.2f}x (target <= 3x)")
-    print(f"create speed-up vs baseline: {statistics.median(baseline) / statistics.median(all13):.1f}x")
+    print(f"create ratio, 13 tables / 1 table: {statistics.median(all13) / statistics.median(one):.2f}x "
+          "(target <= 1.3x)")
+    if baseline:
+        print(median_line("create 13 tables (2 s CREATING): baseline", baseline))
+        print(f"create speed-up vs baseline: {statistics.median(baseline) / statistics.median(all13):.1f}x")
 
 
 def main() -> None:

@@ -15,7 +15,8 @@ from ddbctl.local import AwsLikeOptions, LocalServer
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "src" / "ddbctl" / "examples" / "construction-expenses" / "schemas"
-BASELINE = ROOT.parent / "shared" / "baseline"
+# The seed's scripts; DDBCTL_BASELINE overrides (a git worktree is not next to shared/).
+BASELINE = Path(os.environ.get("DDBCTL_BASELINE") or ROOT.parent / "shared" / "baseline")
 
 
 def require_baseline() -> None:

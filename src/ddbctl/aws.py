@@ -20,6 +20,7 @@ from botocore.config import Config
 
 from .config import Settings
 from .errors import (
+    AccessDenied,
     AwsError,
     ConfigError,
     CredentialsError,
@@ -28,6 +29,7 @@ from .errors import (
     MissingCredentials,
     TableNotFound,
 )
+from .permissions import commands_needing
 
 Json = dict[str, Any]
 
@@ -39,10 +41,21 @@ READ_TIMEOUT = 30
 # The probe fails fast: an unreachable endpoint or missing credentials are reported within seconds.
 PROBE_ATTEMPTS = 2
 
+# Tables handled at once by default: enough that the 13 tables of a typical project are created in one wave
+# (DynamoDB accepts ~500 concurrent control-plane operations per account, 250 for tables with indexes; the
+# CLI's --concurrency stays at most 64). Each worker sends one request at a time: the connection pool
+# holds two per worker (a request and a wait's read), see ``pool_size``.
+DEFAULT_CONCURRENCY = 32
+
 LOCAL_CREDENTIALS = {"aws_access_key_id": "ddbctl-local", "aws_secret_access_key": "ddbctl-local"}
 
-_PERMISSION_CODES = {"AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException"}
+_PERMISSION_CODES = {"AccessDeniedException"}
 _CREDENTIAL_CODES = {"UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException"}
+
+
+def pool_size(concurrency: int) -> int:
+    """botocore's max_pool_connections for ``concurrency`` workers sharing one client."""
+    return max(10, concurrency * 2)
 
 
 @dataclass(frozen=True)
@@ -51,9 +64,9 @@ class LiveTable:
 
     physical_name: str
     table: Json
-    ttl: Json
-    backups: Json
-    tags: tuple[Json, ...]
+    ttl: Json | None  # None: not read (a command that needs only DescribeTable)
+    backups: Json | None
+    tags: tuple[Json, ...] | None
 
     @property
     def status(self) -> str:
@@ -105,11 +118,17 @@ class Dynamo:
         except TableNotFound:
             return None
 
-    def describe_live(self, physical_name: str) -> LiveTable | None:
-        """Everything a spec needs about a table, in at most four calls (plus tag pages); None if missing."""
+    def describe_live(self, physical_name: str, *, full: bool = True) -> LiveTable | None:
+        """Everything a spec needs about a table, in at most four calls (plus tag pages); None if missing.
+
+        Without ``full``, DescribeTable only (TTL, PITR and tags stay unknown): commands that change only
+        what DescribeTable shows (add-gsi, create) need no other read permission.
+        """
         table = self.describe_table(physical_name)
         if table is None:
             return None
+        if not full:
+            return LiveTable(physical_name, table, None, None, None)
         ttl = self.call("DescribeTimeToLive", {"TableName": physical_name}).get("TimeToLiveDescription", {})
         backups = self.call("DescribeContinuousBackups", {"TableName": physical_name}).get(
             "ContinuousBackupsDescription", {}
@@ -206,13 +225,25 @@ def client_error(exc: bx.ClientError, operation: str, table: str | None) -> AwsE
         return TableNotFound(table)
     if code in _CREDENTIAL_CODES:
         return CredentialsError(
-            f"{operation}{where}: the AWS credentials were refused ({code}: {message})",
+            f"dynamodb:{operation}{where}: the AWS credentials were refused ({code}: {message})",
             hint="check the access key, secret and session token (aws configure, AWS_PROFILE)",
         )
-    hint = None
     if code in _PERMISSION_CODES:
-        hint = f"grant dynamodb:{operation} on the table to this identity (README: Required IAM permissions)"
-    return AwsError(f"{operation}{where} failed: {code}: {message}", hint=hint, code=code)
+        resource = _refused_resource(message) or table or "*"
+        needed = ", ".join(commands_needing(operation)) or "ddbctl"
+        return AccessDenied(
+            f"access denied: this identity may not call dynamodb:{operation} on {resource} ({code}); "
+            f"ddbctl sends it for: {needed}",
+            hint=f"grant dynamodb:{operation} on {resource} to this identity (README: Required IAM permissions)",
+            code=code, action=f"dynamodb:{operation}", resource=resource,
+        )
+    return AwsError(f"{operation}{where} failed: {code}: {message}", code=code)
+
+
+def _refused_resource(message: str) -> str | None:
+    """The ARN in AWS's "... is not authorized to perform: dynamodb:X on resource: <arn> ..." message."""
+    _, found, rest = message.partition(" on resource: ")
+    return rest.split()[0].rstrip(".,") if found and rest.split() else None
 
 
 def _snake(operation: str) -> str:

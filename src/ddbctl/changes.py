@@ -43,8 +43,6 @@ class Change:
     physical: str
     kind: ClassVar[str] = "change"
     destructive: ClassVar[bool] = False
-    # True when the step is an UpdateTable/CreateTable whose effect DynamoDB applies asynchronously.
-    settles: ClassVar[bool] = True
 
     @property
     def is_destructive(self) -> bool:
@@ -336,7 +334,6 @@ class UpdateTTL(Change):
     enabled: bool = field(kw_only=True)
     attribute_name: str = field(kw_only=True)
     kind: ClassVar[str] = "update-ttl"
-    settles: ClassVar[bool] = False
 
     def requests(self) -> tuple[Request, ...]:
         spec = {"Enabled": self.enabled, "AttributeName": self.attribute_name}
@@ -355,7 +352,6 @@ class UpdateTTL(Change):
 class UpdatePITR(Change):
     pitr: PointInTimeRecoverySpecification = field(kw_only=True)
     kind: ClassVar[str] = "update-pitr"
-    settles: ClassVar[bool] = False
 
     @property
     def is_destructive(self) -> bool:
@@ -385,7 +381,6 @@ class TagTable(Change):
     arn: str = field(kw_only=True)
     tags: tuple[Tag, ...] = field(kw_only=True)
     kind: ClassVar[str] = "tag"
-    settles: ClassVar[bool] = False
 
     def requests(self) -> tuple[Request, ...]:
         return (Request("TagResource", {"ResourceArn": self.arn, "Tags": [t.to_request() for t in self.tags]}),)
@@ -404,7 +399,6 @@ class UntagTable(Change):
     arn: str = field(kw_only=True)
     keys: tuple[str, ...] = field(kw_only=True)
     kind: ClassVar[str] = "untag"
-    settles: ClassVar[bool] = False
 
     def requests(self) -> tuple[Request, ...]:
         return (Request("UntagResource", {"ResourceArn": self.arn, "TagKeys": list(self.keys)}),)

@@ -64,6 +64,17 @@ class AwsError(DdbctlError):
         self.code = code
 
 
+class AccessDenied(AwsError):
+    """The identity's IAM policy does not allow an action (``action``, e.g. ``dynamodb:DescribeTable``)
+    on ``resource`` (an ARN, or a table name)."""
+
+    def __init__(self, message: str, hint: str | None = None, code: str | None = None, *, action: str = "",
+                 resource: str = "") -> None:
+        super().__init__(message, hint, code)
+        self.action = action
+        self.resource = resource
+
+
 class CredentialsError(AwsError):
     """The AWS credentials were refused."""
 
@@ -99,6 +110,10 @@ class WaitTimeout(DdbctlError):
     """A wait for ACTIVE ran past its deadline. The operation itself goes on inside DynamoDB."""
 
     exit_code = 3
+
+
+class EffectNotSeen(DdbctlError):
+    """DynamoDB accepted a request, but the state it must produce never appeared within --max-wait."""
 
 
 class UnsafeChange(DdbctlError):

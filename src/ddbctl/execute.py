@@ -1,9 +1,10 @@
 """The executor: runs a Plan through ``aws``, tables in parallel, each table's steps in order, and waits.
 
 It decides nothing about *what* to change (that is the planner's job); it only sends the requests,
-waits for DynamoDB to settle, and rides out DynamoDB's transient refusals: another index build in
-progress (LimitExceededException), a table still UPDATING (ResourceInUseException), PITR not yet
-available after creation, the TTL change cool-down.
+waits after each for the effect that step must have (``effects``: the index listed then ACTIVE, the
+setting changed, the tag set; not merely "nothing busy"), and rides out DynamoDB's transient refusals:
+another index build in progress (LimitExceededException), a table still UPDATING
+(ResourceInUseException), PITR not yet available after creation, the TTL change cool-down.
 """
 
 from __future__ import annotations
@@ -15,9 +16,19 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from .aws import Dynamo, Json
-from .changes import Change, CreateIndex, CreateTable, DeleteTable, Request, UpdateTTL
-from .errors import AwsError, DdbctlError, StalePlan, TableNotFound, UnsafeChange, WaitTimeout
+from .aws import DEFAULT_CONCURRENCY, Dynamo, Json
+from .changes import Change, CreateIndex, CreateTable, DeleteTable, Request, TagTable, UntagTable, UpdateTTL
+from .effects import DESCRIBE_BACKUPS, DESCRIBE_TABLE, DESCRIBE_TTL, effect_of
+from .errors import (
+    AccessDenied,
+    AwsError,
+    DdbctlError,
+    EffectNotSeen,
+    StalePlan,
+    TableNotFound,
+    UnsafeChange,
+    WaitTimeout,
+)
 from .live import live_spec
 from .naming import PRODUCTION
 from .plan import Plan, Status, TablePlan, equivalent
@@ -120,7 +131,7 @@ class Report:
 
 @dataclass(frozen=True)
 class ExecOptions:
-    concurrency: int = 8
+    concurrency: int = DEFAULT_CONCURRENCY
     max_wait: float = 900.0
     wait: bool = True  # wait for the last asynchronous step of each table to settle
     recheck: bool = True  # re-describe each existing table first and refuse a stale plan
@@ -175,14 +186,18 @@ def wait_until_settled(
         state = poll(fetch, condition, max_wait=max_wait, clock=clock, on_poll=report)
     except Expired as exc:
         last = exc.last if isinstance(exc.last, TableState) else TableState(physical, "UNKNOWN")
-        raise WaitTimeout(
-            f"{physical} is still {last.summary()} after {exc.elapsed:.0f}s (--max-wait {max_wait:g}); "
-            "the operation goes on inside DynamoDB",
-            hint=f"keep waiting with: {resume or wait_command(physical)}",
-        ) from exc
+        raise _still_busy(last, exc.elapsed, max_wait, resume or wait_command(physical)) from exc
     if state.status == "MISSING" and done is None:
         raise TableNotFound(physical, hint="it was deleted while ddbctl was waiting for it")
     return state
+
+
+def _still_busy(state: TableState, elapsed: float, max_wait: float, resume: str) -> WaitTimeout:
+    return WaitTimeout(
+        f"{state.physical} is still {state.summary()} after {elapsed:.0f}s (--max-wait {max_wait:g}); "
+        "the operation goes on inside DynamoDB",
+        hint=f"keep waiting with: {resume}",
+    )
 
 
 def wait_command(physical: str, index: str | None = None, environment: str = PRODUCTION) -> str:
@@ -226,14 +241,14 @@ class _Runner:
         done: list[Change] = []
         try:
             settled = self._recheck(table)
-            for change in table.changes:
+            for position, change in enumerate(table.changes, start=1):
                 if not settled and not isinstance(change, CreateTable):
-                    self._settle(table.physical, after=done[-1] if done else None)
+                    self._settle(table.physical)
                 self._send(table, change)
                 done.append(change)
-                settled = not change.settles
-            if self.options.wait and not settled:
-                self._settle(table.physical, after=done[-1])
+                # Every step but a --no-wait run's last is waited for until its effect is there and the
+                # table is ACTIVE again; that last one until its effect is there at least.
+                settled = self._verify(table, change, complete=self.options.wait or position < len(table.changes))
         except _AlreadyExists:
             return self._finish(TableResult(table.logical, table.physical, Outcome.SKIPPED,
                                             note="already exists (created meanwhile)"))
@@ -265,12 +280,70 @@ class _Runner:
             )
         return TableState.of(table.physical, live.table).settled
 
-    def _settle(self, physical: str, after: Change | None = None) -> None:
-        """Wait for the table to settle (``after`` a step of ours: for that step to take effect)."""
-        done = (lambda s: s.status == "MISSING") if isinstance(after, DeleteTable) else None
-        index = after.index.index_name if isinstance(after, CreateIndex) else None
+    def _settle(self, physical: str) -> None:
+        """Wait for the table and its indexes to be ACTIVE (someone else's change in progress)."""
         wait_until_settled(self.dynamo, physical, max_wait=self.options.max_wait, events=self.events,
-                           clock=self.options.clock, done=done, resume=wait_command(physical, index, self.environment))
+                           clock=self.options.clock, resume=wait_command(physical, None, self.environment))
+
+    def _verify(self, table: TablePlan, change: Change, *, complete: bool) -> bool:
+        """Wait until ``change``'s effect shows (``complete``: and the table is ACTIVE again); whether the
+        table is known to be settled afterwards.
+
+        Raises EffectNotSeen when the effect never shows within --max-wait (the request was accepted
+        but not carried out), WaitTimeout when it shows but the table is still busy at the deadline.
+        """
+        effect = effect_of(change)
+        physical, clock, max_wait = table.physical, self.options.clock, self.options.max_wait
+        start = clock.now()
+        last: list[TableState] = []
+
+        def fetch() -> Json | None:
+            answer = self._read(effect.read, change)
+            if effect.read == DESCRIBE_TABLE:
+                last.append(TableState.of(physical, answer, clock.now() - start))
+                self.events.waiting(physical, last[-1])
+            return answer
+
+        def done(answer: Json | None) -> bool:
+            if not effect.seen(answer):
+                return False
+            if not complete or not effect.settles or isinstance(change, DeleteTable):
+                return True
+            return TableState.of(physical, answer).settled
+
+        try:
+            poll(fetch, done, max_wait=max_wait, clock=clock)
+        except AccessDenied:
+            if effect.read == DESCRIBE_TABLE:
+                raise
+            # The identity may make the change but not read it back (the seed's policy grants
+            # UpdateTimeToLive but not DescribeTimeToLive): DynamoDB's success answer has to do.
+            return True
+        except Expired as exc:
+            if not effect.seen(exc.last if isinstance(exc.last, dict) else None):
+                operation = change.requests()[-1].operation
+                raise EffectNotSeen(
+                    f"{physical}: {operation} accepted but {effect.text} never appeared after {exc.elapsed:.0f}s "
+                    f"(--max-wait {max_wait:g})",
+                    hint="the endpoint answered success without making the change; check that it is DynamoDB (or "
+                    "a server that carries out this request), then run the command again",
+                ) from exc
+            index = change.index.index_name if isinstance(change, CreateIndex) else None
+            state = last[-1] if last else TableState(physical, "UNKNOWN")
+            raise _still_busy(state, exc.elapsed, max_wait, wait_command(physical, index, self.environment)) from exc
+        return complete or not effect.settles
+
+    def _read(self, operation: str, change: Change) -> Json | None:
+        """The answer of the read that shows ``change``'s effect (see ``effects``)."""
+        physical = change.physical
+        if operation == DESCRIBE_TABLE:
+            return self.dynamo.describe_table(physical)
+        if operation == DESCRIBE_TTL:
+            return self.dynamo.call(operation, {"TableName": physical}).get("TimeToLiveDescription") or {}
+        if operation == DESCRIBE_BACKUPS:
+            return self.dynamo.call(operation, {"TableName": physical}).get("ContinuousBackupsDescription") or {}
+        assert isinstance(change, TagTable | UntagTable)
+        return {"Tags": self.dynamo.list_tags(change.arn)}
 
     def _send(self, table: TablePlan, change: Change) -> None:
         for request in change.requests():

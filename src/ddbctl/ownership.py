@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .aws import Dynamo, LiveTable
-from .errors import AwsError, ConfigError, NotOwned, TableNotFound
+from .aws import DEFAULT_CONCURRENCY, Dynamo, Json, LiveTable
+from .errors import AccessDenied, AwsError, ConfigError, NotOwned, TableNotFound
 from .naming import PRODUCTION, Namespace, environment_of, logical_problem, name_problem
 from .spec.convert import ENVIRONMENT_TAG, MANAGED_BY, MANAGED_BY_TAG, spec_from_description
 from .spec.model import TableSpec
@@ -28,7 +28,7 @@ from .spec.model import TableSpec
 
 def environment_tag(table: LiveTable) -> str | None:
     """The value of the table's ``Environment`` tag, or None when it has none."""
-    return next((str(tag["Value"]) for tag in table.tags if tag.get("Key") == ENVIRONMENT_TAG), None)
+    return next((str(tag["Value"]) for tag in table.tags or () if tag.get("Key") == ENVIRONMENT_TAG), None)
 
 
 def adopt_tags(environment: str) -> dict[str, str]:
@@ -50,6 +50,9 @@ class Survey:
     foreign_tables: Mapping[str, LiveTable] = field(default_factory=dict)  # tagged for another environment
     excluded: tuple[str, ...] = ()
     deleting: Mapping[str, LiveTable] = field(default_factory=dict)  # DELETING, not another's: going away
+    # Owned by the name rule alone: the policy refused ListTagsOfResource to a command that reads only
+    # DescribeTable (create, add-gsi). Such commands add, never destroy; plan/apply/destroy always read tags.
+    unverified: tuple[str, ...] = ()
 
     @property
     def tables(self) -> Mapping[str, LiveTable]:
@@ -95,12 +98,15 @@ def survey(
     namespace: Namespace,
     logical_names: Iterable[str] | None = None,
     *,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    full: bool = True,
 ) -> Survey:
     """Describe the environment's tables (all of them, or just ``logical_names``) and sort them by owner.
 
     Sends ListTables (when no names are given), then per table whose name is the environment's:
-    DescribeTable, DescribeTimeToLive, DescribeContinuousBackups, ListTagsOfResource.
+    DescribeTable, DescribeTimeToLive, DescribeContinuousBackups, ListTagsOfResource. Without ``full``,
+    DescribeTable and ListTagsOfResource only (TTL and PITR stay unknown); when the policy refuses the
+    tag read there, the table counts as owned by its name alone and is listed in ``unverified``.
     """
     excluded: list[str] = []
     if logical_names is None:
@@ -111,13 +117,18 @@ def survey(
     else:
         candidates = {logical: namespace.physical(logical) for logical in sorted(set(logical_names))}
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        described = list(pool.map(lambda physical: _describe(dynamo, physical), candidates.values()))
+        described = list(pool.map(lambda physical: _describe(dynamo, physical, full), candidates.values()))
     owned: dict[str, LiveTable] = {}
     unowned: dict[str, LiveTable] = {}
     foreign: dict[str, LiveTable] = {}
     deleting: dict[str, LiveTable] = {}
+    unverified: list[str] = []
     for logical, table in zip(candidates, described, strict=True):
         if table is None:
+            continue
+        if table.tags is None:
+            unverified.append(logical)
+            owned[logical] = table
             continue
         tagged = environment_tag(table)
         if table.status == "DELETING" and tagged in (None, namespace.environment):
@@ -125,22 +136,36 @@ def survey(
             continue
         bucket = owned if tagged == namespace.environment else unowned if tagged is None else foreign
         bucket[logical] = table
-    return Survey(namespace, owned, unowned, foreign, tuple(excluded), deleting)
+    return Survey(namespace, owned, unowned, foreign, tuple(excluded), deleting, tuple(unverified))
 
 
 _GONE = {"ResourceNotFoundException", "TableNotFoundException"}
 
 
-def _describe(dynamo: Dynamo, physical: str) -> LiveTable | None:
-    """The table's four reads; None when it does not exist. A table being deleted may answer DescribeTable
-    but not the other reads: then it is described by DescribeTable alone (no tags)."""
+def _describe(dynamo: Dynamo, physical: str, full: bool = True) -> LiveTable | None:
+    """The table's four reads (or DescribeTable and its tags); None when it does not exist. A table being
+    deleted may answer DescribeTable but not the other reads: then it is described by DescribeTable alone."""
     try:
+        if not full:
+            return _describe_with_tags(dynamo, physical)
         return dynamo.describe_live(physical)
     except AwsError as exc:
         if not isinstance(exc, TableNotFound) and exc.code not in _GONE:
             raise
     table = dynamo.describe_table(physical)
     return None if table is None else LiveTable(physical, table, {}, {}, ())
+
+
+def _describe_with_tags(dynamo: Dynamo, physical: str) -> LiveTable | None:
+    """DescribeTable and the tags that prove ownership; tags None when the policy refuses ListTagsOfResource."""
+    table = dynamo.describe_live(physical, full=False)
+    if table is None:
+        return None
+    try:
+        tags: tuple[Json, ...] | None = tuple(dynamo.list_tags(table.table["TableArn"]))
+    except AccessDenied:
+        tags = None
+    return LiveTable(physical, table.table, None, None, tags)
 
 
 def not_owned_reason(namespace: Namespace, table: LiveTable) -> str:

@@ -1,35 +1,52 @@
-"""What each ddbctl command sends to AWS: the one table the IAM policy generator reads.
+"""What each ddbctl command sends to AWS: the one table the IAM policy generator, the README and the
+messages of a refused action read.
 
-Keyed by CLI command name; values are API operation names as sent (DynamoDB's without a prefix,
-S3's prefixed ``s3:``). ``tests/generate/test_iam_proof.py`` runs every command against the local
-server and proves each entry against the server's operation log: a command sends every operation
-listed for it (in some run) and nothing else. A command that sends nothing to AWS maps to an empty set.
+Keyed by CLI command name; values are API operation names as sent (DynamoDB's without a prefix, S3's
+prefixed ``s3:``). ``tests/generate/test_iam_proof.py`` runs every command against the local server and
+proves each entry against the server's operation log: a command sends every operation listed for it (in
+some run) and nothing else. A command that sends nothing to AWS maps to an empty set.
+
+- ``ListTables`` is the connection probe every command that connects sends first (one call, Limit 1), and
+  how export/plan/apply find the environment's tables.
+- ``create`` and ``add-gsi`` read DescribeTable and the tags that prove ownership; ``create`` verifies TTL
+  and PITR with DescribeTimeToLive/DescribeContinuousBackups. Those reads are ``OPTIONAL``: when the policy
+  refuses them, DynamoDB's success answer is taken and ownership goes by the naming rule alone (these
+  commands only add). Creating a table with tags needs ``TagResource``.
+- ``export``/``plan`` read the four descriptions of every table; ``apply`` adds the changes it may send.
 """
 
 from __future__ import annotations
 
-_READ_TABLES = frozenset(
-    {"ListTables", "DescribeTable", "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource"}
-)
+READS = frozenset({"ListTables", "DescribeTable", "DescribeTimeToLive", "DescribeContinuousBackups",
+                   "ListTagsOfResource"})
+# Reads a command can do without: refused by the policy, it takes DynamoDB's success answer (TTL, PITR) or
+# goes by the naming rule (tags) — only in commands that add and never destroy.
+OPTIONAL = frozenset({"DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource"})
+CREATE = frozenset({"ListTables", "DescribeTable", "CreateTable", "TagResource", "UpdateTimeToLive",
+                    "UpdateContinuousBackups"}) | OPTIONAL
 
 OPERATIONS: dict[str, frozenset[str]] = {
     "validate": frozenset(),
+    "schema": frozenset(),
     # The generators read spec files only.
     "generate cloudformation": frozenset(),
     "generate terraform": frozenset(),
     "generate iam-policy": frozenset(),
     "generate table-config": frozenset(),
-    "export": _READ_TABLES,
-    "plan": _READ_TABLES,
-    "create": _READ_TABLES | {"CreateTable", "UpdateTimeToLive", "UpdateContinuousBackups"},
-    "apply": _READ_TABLES | {
-        "CreateTable", "UpdateTable", "DeleteTable", "UpdateTimeToLive", "UpdateContinuousBackups",
-        "TagResource", "UntagResource",
-    },
-    "add-gsi": _READ_TABLES | {"UpdateTable"},
+    "export": READS,
+    "plan": READS,
+    "apply": READS | {"CreateTable", "UpdateTable", "DeleteTable", "UpdateTimeToLive", "UpdateContinuousBackups",
+                      "TagResource", "UntagResource"},
+    "create": CREATE,
+    "add-gsi": frozenset({"ListTables", "DescribeTable", "ListTagsOfResource", "UpdateTable"}),
     "wait": frozenset({"ListTables", "DescribeTable"}),
-    "adopt": _READ_TABLES | {"TagResource"},
-    "envs": _READ_TABLES,
-    "diff": _READ_TABLES,
-    "destroy": _READ_TABLES | {"DeleteTable"},
+    "adopt": READS | {"TagResource"},
+    "envs": READS,
+    "diff": READS,
+    "destroy": READS | {"DeleteTable"},
 }
+
+
+def commands_needing(operation: str) -> list[str]:
+    """The commands that send ``operation`` (``DescribeTimeToLive``), in the table's order."""
+    return [command for command, operations in OPERATIONS.items() if operation in operations]

@@ -235,26 +235,51 @@ def _plan_unmanaged(logical: str, physical: str, current: TableSpec, options: Pl
 
 
 def _plan_existing(
-    logical: str, physical: str, target: TableSpec, current: TableSpec, arn: str, options: PlanOptions
+    logical: str, physical: str, target: TableSpec, described: TableSpec, arn: str, options: PlanOptions
 ) -> TablePlan:
-    current = normal_form(current)
-    target = resolve(normal_form(target), current)
+    described = described.model_copy(update={  # what a command did not read is not compared
+        name: getattr(target, name) for name in _READ_APART if getattr(described, name) is None})
+    before = normal_form(described)  # what apply's recheck compares the live table with
+    target = resolve(normal_form(target), before)
+    current = consistent_view(before, target)
     reason = replacement_reason(target, current)
     if reason is not None:
-        return TablePlan(logical, physical, Status.REFUSED, current, reason=reason)
+        return TablePlan(logical, physical, Status.REFUSED, before, reason=reason)
     if options.scope is Scope.CREATE:
         every, _ = converge_steps(physical, arn, target, current, allowed=lambda _: True)
-        return TablePlan(logical, physical, Status.EXISTS, current, drift=tuple(c.summary() for c in every))
+        return TablePlan(logical, physical, Status.EXISTS, before, drift=tuple(c.summary() for c in every))
     kept, not_kept = converge_steps(physical, arn, target, current, allowed=_allowed(options))
     if options.scope is Scope.ALL:
         held, drift = not_kept, []
-        if not held:
-            _check_reaches(physical, simulate(current, kept), target)
+        # With --allow-destroy nothing is held: the plan reaches the file, or the table is refused with
+        # the reason, so the hint "rerun with --allow-destroy" always works.
+        reason = _unreachable(current, kept, not_kept, target, options)
+        if reason is not None:
+            return TablePlan(logical, physical, Status.REFUSED, before, reason=reason)
     else:
         held = [c for c in not_kept if is_destructive(c) or isinstance(c, CreateIndex)]
         drift = [c.summary() for c in not_kept if c not in held]
     status = Status.UPDATE if kept or held else Status.UNCHANGED
-    return TablePlan(logical, physical, status, current, tuple(kept), tuple(held), tuple(drift))
+    return TablePlan(logical, physical, status, before, tuple(kept), tuple(held), tuple(drift))
+
+
+# What DescribeTable does not show: commands that read only DescribeTable leave these unknown (None).
+_READ_APART = ("time_to_live_specification", "point_in_time_recovery_specification", "tags")
+
+
+def _unreachable(
+    current: TableSpec, kept: list[Change], not_kept: list[Change], target: TableSpec, options: PlanOptions
+) -> str | None:
+    """Why the steps cannot take the table to its file (None: they do, or only destructive ones are held)."""
+    if options.allow_destroy and not_kept:
+        state = simulate(current, kept)
+        assert state is not None
+        why = "; ".join(f"{c.summary()}: {blocker(c, state) or 'DynamoDB would refuse it'}" for c in not_kept)
+        return f"no in-place steps reach the file ({why}); change the file or the live table by hand"
+    if not not_kept and not reaches(simulate(current, kept), target):
+        left = ", ".join(differences(simulate(current, kept), target)) or "details"
+        return f"no in-place steps reach the file (left different: {left}); change the file or the live table by hand"
+    return None
 
 
 def _allowed(options: PlanOptions) -> Callable[[Change], bool]:
@@ -267,9 +292,56 @@ def _allowed(options: PlanOptions) -> Callable[[Change], bool]:
 
 
 def _check_reaches(physical: str, reached: TableSpec | None, target: TableSpec) -> None:
-    # The planner's own invariant: a plan with nothing held takes the table exactly to its target.
+    # The planner's own invariant: a plan for a missing table takes it exactly to its target.
     if not equivalent(reached, target):
         raise AssertionError(f"planner bug: the plan for {physical} does not reach its target")
+
+
+def reaches(reached: TableSpec | None, target: TableSpec) -> bool:
+    """Whether ``reached`` is ``target``, an attribute type the live side does not describe counting as the file's."""
+    if reached is None:
+        return False
+    return equivalent(consistent_view(normal_form(reached), target), target)
+
+
+def differences(a: TableSpec | None, b: TableSpec) -> list[str]:
+    """The top-level fields in which ``a`` and ``b`` differ (in normal form), by their file names."""
+    if a is None:
+        return ["the table"]
+    left, right = normal_form(a), normal_form(b)
+    return [field.alias or name for name, field in TableSpec.model_fields.items()
+            if getattr(left, name) != getattr(right, name)]
+
+
+def consistent_view(live: TableSpec, target: TableSpec) -> TableSpec:
+    """The live table as the planner reasons about it, when a server described it inconsistently.
+
+    - an index listed twice counts once (the first);
+    - a key attribute without an AttributeDefinition (some DynamoDB-compatible servers replace the
+      definitions on UpdateTable instead of merging them) has the file's type if the file defines it:
+      DynamoDB cannot describe a key without its type, so the live definition is missing, not different.
+      Left undefined otherwise;
+    - a key attribute defined twice with different types has the file's type if it is one of them, else
+      one of the described types (a true difference: the table is refused or the index re-created).
+    """
+    seen: set[str] = set()
+    gsis = []
+    for index in live.gsis:
+        if index.index_name not in seen:
+            seen.add(index.index_name)
+            gsis.append(index)
+    spec = live.model_copy(update={"global_secondary_indexes": tuple(gsis)})
+    described: dict[str, set[str]] = {}
+    for definition in live.attribute_definitions:
+        described.setdefault(definition.attribute_name, set()).add(definition.attribute_type)
+    wanted = target.attribute_types
+    definitions = []
+    for name in sorted(spec.key_attributes()):
+        kinds = described.get(name, set())
+        kind = wanted.get(name) if not kinds or wanted.get(name) in kinds else min(kinds)
+        if kind is not None:
+            definitions.append(AttributeDefinition(attribute_name=name, attribute_type=kind))
+    return spec.model_copy(update={"attribute_definitions": tuple(definitions)})
 
 
 def resolve(target: TableSpec, current: TableSpec) -> TableSpec:
@@ -385,8 +457,8 @@ def blocker(change: Change, state: TableSpec) -> str | None:
         types = state.attribute_types
         for definition in change.attribute_definitions:
             name = definition.attribute_name
-            if name in used and types.get(name) != definition.attribute_type:
-                return f"attribute {name!r} is still {types.get(name)} in a key of the table or another index"
+            if name in used and types.get(name, definition.attribute_type) != definition.attribute_type:
+                return f"attribute {name!r} is still {types[name]} in a key of the table or another index"
         if (change.index.provisioned_throughput is not None) != (state.billing_mode == PROVISIONED):
             return f"the index's throughput does not fit the table's billing mode {state.billing_mode}"
     if isinstance(change, UpdateCapacity) and change.billing_mode == PROVISIONED:
@@ -490,8 +562,10 @@ def with_added_indexes(
 ) -> TableSpec:
     """``spec`` plus ``indexes``, defining exactly the attributes its keys use (types from ``types``)."""
     added = spec.model_copy(update={"global_secondary_indexes": (*spec.gsis, *indexes)})
+    # An attribute of unknown type is left out: DynamoDB merges UpdateTable's definitions with the table's.
     definitions = tuple(
-        AttributeDefinition(attribute_name=name, attribute_type=types[name]) for name in sorted(added.key_attributes())
+        AttributeDefinition(attribute_name=name, attribute_type=types[name])
+        for name in sorted(added.key_attributes()) if name in types
     )
     return added.model_copy(update={"attribute_definitions": definitions})
 

@@ -98,8 +98,9 @@ def test_create_reports_a_failed_table_with_exit_code_1(run: Run, dynamodb: Loca
     result = run("-e", "dev", "create", "--dir", str(example_dir), server=dynamodb)
     assert result.exit_code == 1
     assert "12 created, 1 failed" in result.stdout
-    assert ("failed    construction-expenses-dev-companies: CreateTable construction-expenses-dev-companies "
-            "failed: AccessDeniedException: not authorized (hint: grant dynamodb:CreateTable on the table to this "
+    assert ("failed    construction-expenses-dev-companies: access denied: this identity may not call "
+            "dynamodb:CreateTable on construction-expenses-dev-companies (AccessDeniedException); ddbctl sends it "
+            "for: apply, create (hint: grant dynamodb:CreateTable on construction-expenses-dev-companies to this "
             "identity (README: Required IAM permissions))") in result.stdout.splitlines()
 
 

@@ -315,6 +315,29 @@ def test_an_index_added_by_hand_shows_as_drift_until_exported(
     assert_converged(staging, directory)
 
 
+def test_the_stuck_index_of_issue_8_converges_on_the_plain_server(
+    dynamodb: LocalDynamoDB, settings_for: SettingsFor, tmp_path: Path
+) -> None:
+    """An index added by hand with only its own AttributeDefinition (the AWS CLI way): DynamoDB merges the
+    definitions, and so does the plain local server now. The untouched index is not re-created, nothing is
+    held, and apply then plan --detailed-exitcode agree that the table matches its file."""
+    staging = settings_for(dynamodb, "staging")
+    directory = write(tmp_path / "s", table_file(GlobalSecondaryIndexes=[gsi("by-name", "name")]))
+    converge(staging, directory)
+    dynamodb.client().update_table(
+        TableName=ORDERS, AttributeDefinitions=[{"AttributeName": "email", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": gsi("by-email", "email")}])
+    write(directory, table_file(GlobalSecondaryIndexes=[gsi("by-name", "name"), gsi("by-email", "email")]))
+    for allow_destroy in (False, True):
+        plan = plan_tables(staging, directory, allow_destroy=allow_destroy)
+        assert (plan.table("orders").status, plan.changes, plan.held) == (Status.UNCHANGED, (), ())
+    types = {d["AttributeName"]: d["AttributeType"] for d in describe(dynamodb)["AttributeDefinitions"]}
+    assert types == {"pk": "S", "name": "S", "email": "S"}
+    command = [sys.executable, "-m", "ddbctl", "-e", "staging", "plan", "--dir", str(directory), "--detailed-exitcode"]
+    checked = subprocess.run(command, check=False, env={**os.environ, **dynamodb.env}, capture_output=True)
+    assert checked.returncode == 0, checked.stderr
+
+
 # -- guards --------------------------------------------------------------------------------------------
 
 

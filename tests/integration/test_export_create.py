@@ -87,11 +87,16 @@ def test_an_existing_table_that_differs_is_reported(
 ) -> None:
     settings = settings_for(dynamodb, "staging")
     create_tables(settings, example_dir)
-    dynamodb.client().update_time_to_live(
+    client = dynamodb.client()
+    client.update_table(TableName=STAGING + "companies", TableClass="STANDARD_INFREQUENT_ACCESS")
+    client.update_time_to_live(
         TableName=STAGING + "companies", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+    dynamodb.server.clear_operations()
     result = create_tables(settings, example_dir)
-    drift = result.plan.table("companies").drift
-    assert drift == ("disable TTL on expires",)
+    # create reads DescribeTable only (the seed's IAM policy grants no other read): what it shows is
+    # reported; TTL, PITR and tags are plan's to compare.
+    assert result.plan.table("companies").drift == ("table class -> STANDARD",)
+    assert {op["operation"] for op in dynamodb.server.operations()} == {"ListTables", "DescribeTable"}
 
 
 def test_dry_run_sends_nothing_and_shows_what_a_real_run_sends(

@@ -1,5 +1,6 @@
 """Table settings moto 5 drops, ignores or mishandles, corrected by the local server in both modes:
-TableClass, SSE updates, re-enabling a stream, OnDemandThroughput."""
+TableClass, SSE updates, re-enabling a stream, OnDemandThroughput, merged AttributeDefinitions, re-tagging,
+empty index lists, odd error codes."""
 
 from __future__ import annotations
 
@@ -233,3 +234,58 @@ def test_reset_drops_the_managed_kms_key(dynamodb: LocalDynamoDB) -> None:
     after = client.create_table(**simple_table(SSESpecification=sse))["TableDescription"]["SSEDescription"]
     assert KMS_KEY_ARN.match(after["KMSMasterKeyArn"])
     assert after["KMSMasterKeyArn"] != before["KMSMasterKeyArn"]
+
+
+# -- UpdateTable's AttributeDefinitions, tags, index lists, error codes (both modes) -------------------
+
+
+def test_update_table_merges_attribute_definitions(server: LocalDynamoDB) -> None:
+    """The stuck-index case of issue 8: an index added by hand with only its own attribute defined must not
+    make the table forget its key's type (moto replaced the whole list)."""
+    client = server.client()
+    client.create_table(**simple_table())
+    settled(client)
+    client.update_table(TableName="orders", AttributeDefinitions=[{"AttributeName": "gk", "AttributeType": "N"}],
+                        GlobalSecondaryIndexUpdates=[{"Create": gsi("by-gk", "gk")}])
+    described = settled(client)
+    assert sorted((d["AttributeName"], d["AttributeType"]) for d in described["AttributeDefinitions"]) == [
+        ("gk", "N"), ("pk", "S")]
+
+
+def test_tagging_a_key_again_overwrites_its_value(server: LocalDynamoDB) -> None:
+    client = server.client()
+    arn = client.create_table(**simple_table(), Tags=[{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}])[
+        "TableDescription"]["TableArn"]
+    assert client.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "a", "Value": "2"}]
+    client.tag_resource(ResourceArn=arn, Tags=[{"Key": "a", "Value": "3"}, {"Key": "b", "Value": "x"},
+                                               {"Key": "b", "Value": "y"}])
+    tags = sorted((t["Key"], t["Value"]) for t in client.list_tags_of_resource(ResourceArn=arn)["Tags"])
+    assert tags == [("a", "3"), ("b", "y")]
+
+
+def test_descriptions_leave_out_empty_index_lists(server: LocalDynamoDB) -> None:
+    client = server.client()
+    created = client.create_table(**simple_table())["TableDescription"]
+    described = settled(client)
+    for description in (created, described):
+        assert "GlobalSecondaryIndexes" not in description and "LocalSecondaryIndexes" not in description
+
+
+def test_ttl_on_a_missing_table_is_resource_not_found(server: LocalDynamoDB) -> None:
+    client = server.client()
+    for call, params in ((client.describe_time_to_live, {}),
+                         (client.update_time_to_live,
+                          {"TimeToLiveSpecification": {"Enabled": True, "AttributeName": "ttl"}})):
+        code, message, status = error_of(call, TableName="nowhere", **params)
+        assert (code, status) == ("ResourceNotFoundException", 400)
+        assert "nowhere" in message
+
+
+def test_deleting_a_missing_index_is_resource_not_found(server: LocalDynamoDB) -> None:
+    client = server.client()
+    client.create_table(**simple_table())
+    settled(client)
+    code, message, status = error_of(client.update_table, TableName="orders",
+                                     GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "nope"}}])
+    assert (code, status) == ("ResourceNotFoundException", 400)
+    assert message == "Requested resource not found: Index: nope not found"

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from ..aws import DEFAULT_CONCURRENCY
 from ..config import Settings, load_settings
 from ..errors import DdbctlError
 from ..execute import ExecOptions
@@ -75,7 +76,7 @@ def dir_option(help_text: str = "Directory of the schema files [default: infrast
 
 
 def concurrency_option(f: F) -> F:
-    return click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+    return click.option("--concurrency", type=click.IntRange(1, 64), default=DEFAULT_CONCURRENCY, show_default=True,
                         help="Tables handled at once.")(f)
 
 

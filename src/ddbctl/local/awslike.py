@@ -16,6 +16,7 @@ from typing import Any
 from . import awslike_rules as rules
 from .awslike_state import ControlPlane
 from .moto_backend import MotoBackend
+from .moto_fixes import merge_attribute_definitions
 from .operations import DATA_OPERATIONS
 from .options import AwsLikeOptions
 from .wire import (
@@ -69,10 +70,7 @@ class AwsLike:
         if request.operation in DATA_OPERATIONS:
             self._check_readable(request)
         handler = self._handlers.get(request.operation, self._forward)
-        try:
-            return handler(request)
-        except DynamoError as error:
-            raise _normalized(error, request) from None
+        return handler(request)
 
     # -- shared steps ----------------------------------------------------------------------------
 
@@ -123,8 +121,7 @@ class AwsLike:
             payload.get("GlobalSecondaryIndexes") or [], payload.get("LocalSecondaryIndexes") or []
         )
         if "Tags" in payload:
-            rules.check_tags(set(), payload["Tags"])
-            request = request.with_payload({**payload, "Tags": rules.dedupe_tags(payload["Tags"])})
+            rules.check_tags(set(), payload["Tags"])  # duplicate keys: MotoFixes keeps the last value
         response = self.backend.forward(request)
         if response.status == 200:
             self.plane.created(key)
@@ -179,7 +176,7 @@ class AwsLike:
         if status != "ACTIVE":
             raise _in_use(status, key)
         if "AttributeDefinitions" in request.payload:
-            merged = rules.merge_attribute_definitions(
+            merged = merge_attribute_definitions(
                 table.get("AttributeDefinitions") or [], request.payload["AttributeDefinitions"]
             )
             request = request.with_payload({**request.payload, "AttributeDefinitions": merged})
@@ -237,12 +234,7 @@ class AwsLike:
         tags: list[dict[str, Any]] = request.payload.get("Tags") or []
         existing = self._tag_keys(arn, request.region)
         rules.check_tags(existing, tags)
-        tags = rules.dedupe_tags(tags)
-        overwritten = [tag["Key"] for tag in tags if tag["Key"] in existing]
-        if overwritten:
-            # moto appends a re-used key as a second tag; DynamoDB overwrites its value.
-            self.backend.call("UntagResource", {"ResourceArn": arn, "TagKeys": overwritten}, request.region)
-        return self._forward(request.with_payload({**request.payload, "Tags": tags}))
+        return self._forward(request)  # MotoFixes overwrites a re-used key, as DynamoDB does
 
     def _tag_keys(self, arn: str, region: str) -> set[str]:
         keys: set[str] = set()
@@ -279,11 +271,3 @@ def _in_use(status: str, key: TableKey) -> DynamoError:
     return resource_in_use(
         f"Attempt to change a resource which is still in use: Table is being {_STATUS_VERBS[status]}: {key[1]}"
     )
-
-
-def _normalized(error: DynamoError, request: DynamoRequest) -> DynamoError:
-    """moto's odd error codes as DynamoDB's (moto says ``ResourceNotFound`` for TTL calls)."""
-    if error.code == "ResourceNotFound":
-        name = request.tables[0] if request.tables else None
-        return resource_not_found(f"Requested resource not found: Table: {name} not found")
-    return error

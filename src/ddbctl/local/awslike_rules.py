@@ -92,14 +92,6 @@ def check_index_limits(gsis: list[dict[str, Any]], lsis: list[dict[str, Any]]) -
         )
 
 
-def dedupe_tags(tags: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One tag per key, the last value winning, as DynamoDB stores them (moto appends duplicates)."""
-    by_key: dict[str, dict[str, Any]] = {}
-    for tag in tags:
-        by_key[str(tag.get("Key"))] = tag
-    return list(by_key.values())
-
-
 def check_tags(existing_keys: set[str], tags: list[dict[str, Any]]) -> None:
     """Keys 1-128 and values 0-256 characters, no ``aws:`` prefix, at most 50 per resource."""
     problems = []
@@ -116,15 +108,6 @@ def check_tags(existing_keys: set[str], tags: list[dict[str, Any]]) -> None:
     total = len(existing_keys | {str(tag.get("Key")) for tag in tags})
     if total > MAX_TAGS:
         raise validation_error(f"The number of tags on the resource would be {total}, above the limit of {MAX_TAGS}")
-
-
-def merge_attribute_definitions(
-    existing: list[dict[str, Any]], requested: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """UpdateTable's AttributeDefinitions add to the table's, they do not replace them."""
-    merged = {definition["AttributeName"]: definition for definition in existing}
-    merged.update({definition["AttributeName"]: definition for definition in requested})
-    return list(merged.values())
 
 
 def _throughput_unchanged(requested: dict[str, Any], current: dict[str, Any]) -> bool:

@@ -14,7 +14,7 @@ from .awslike import AwsLike
 from .awslike_state import ControlPlane
 from .moto_backend import MotoBackend
 from .operations import known_operations
-from .recording import Fault, FaultRegistry, OperationLog
+from .recording import Fault, FaultRegistry, OperationLog, Policy
 from .wire import (
     DYNAMODB_TARGET_PREFIX,
     STREAMS_TARGET_PREFIX,
@@ -23,10 +23,12 @@ from .wire import (
     WireResponse,
     error_response,
     finalize,
+    json_response,
     region_from_authorization,
 )
 
 CONTROL_PREFIX = "/_ddbctl/"
+_READ_PREFIXES = ("Describe", "List")
 
 
 class DynamoDBApp:
@@ -37,6 +39,9 @@ class DynamoDBApp:
         self.aws_like = aws_like
         self.operations = OperationLog()
         self.faults = FaultRegistry()
+        self.policy = Policy()
+        # The last successful answer of each read (operation, region, tables), for "stale" faults.
+        self._last_reads: dict[tuple[str, str, tuple[str, ...]], WireResponse] = {}
         # moto is not thread-safe, and the AWS-like timeline is read-modify-write: werkzeug serves each
         # request in its own thread, so the moto part of each request runs alone. One lock per server
         # is enough: servers use different moto accounts, and moto locks the creation of those itself.
@@ -49,6 +54,8 @@ class DynamoDBApp:
                 self.aws_like.reset()
         self.operations.clear()
         self.faults.clear()
+        self.policy.set(None)
+        self._last_reads.clear()
 
     def hold(self, region: str, table: str, index: str | None) -> None:
         with self._lock:
@@ -102,9 +109,23 @@ class DynamoDBApp:
         return Response(wire.body, status=wire.status, headers=finalize(wire))
 
     def _answer(self, request: DynamoRequest) -> WireResponse:
+        if not self.policy.allows(request.operation):
+            raise self._access_denied(request)
         fault = self.faults.take(request.operation, request.tables)
-        if fault is not None:
+        read = (request.operation, request.region, tuple(request.tables))
+        if fault is not None and fault.action == "fail":
             raise DynamoError(fault.error_code, fault.message, fault.status)
+        if fault is not None and fault.action == "ignore":
+            with self._lock:
+                return self._ignored(request)
+        if fault is not None and fault.action == "stale" and read in self._last_reads:
+            return self._last_reads[read]
+        response = self._carried_out(request)
+        if response.status == 200 and request.operation.startswith(_READ_PREFIXES):
+            self._last_reads[read] = response
+        return response
+
+    def _carried_out(self, request: DynamoRequest) -> WireResponse:
         if self.aws_like is not None and self.aws_like.options.latency_ms:
             # Slept outside the lock, so concurrent clients overlap their delays as they would on AWS.
             time.sleep(self.aws_like.options.latency_ms / 1000)
@@ -112,6 +133,37 @@ class DynamoDBApp:
             if self.aws_like is not None and request.target_prefix == DYNAMODB_TARGET_PREFIX:
                 return self.aws_like.handle(request)
             return self.backend.forward(request)
+
+    def _ignored(self, request: DynamoRequest) -> WireResponse:
+        """A success answer for a request that is not carried out (an "ignore" fault)."""
+        payload, region = request.payload, request.region
+        name = payload.get("TableName")
+        try:
+            if request.operation == "UpdateTable":
+                return json_response({"TableDescription": self.backend.call("DescribeTable", {"TableName": name},
+                                                                            region)["Table"]})
+            if request.operation == "UpdateContinuousBackups":
+                return json_response(self.backend.call("DescribeContinuousBackups", {"TableName": name}, region))
+        except DynamoError:
+            pass
+        if request.operation == "UpdateTimeToLive":
+            return json_response({"TimeToLiveSpecification": payload.get("TimeToLiveSpecification")})
+        return json_response({})
+
+    def _access_denied(self, request: DynamoRequest) -> DynamoError:
+        """AWS's answer to an action the caller's policy does not allow."""
+        account = self.backend.account_id
+        resource = next((str(request.payload[key]) for key in ("ResourceArn", "TableArn", "BackupArn")
+                         if isinstance(request.payload.get(key), str)), None)
+        if resource is None:
+            table = request.tables[0] if request.tables else "*"
+            resource = f"arn:aws:dynamodb:{request.region}:{account}:table/{table}"
+        action = f"dynamodb:{request.operation}"
+        return DynamoError(
+            "AccessDeniedException",
+            f"User: arn:aws:iam::{account}:user/ddbctl-local is not authorized to perform: {action} on resource: "
+            f"{resource} because no identity-based policy allows the {action} action",
+        )
 
     # -- control endpoints ---------------------------------------------------------------------
 
@@ -131,6 +183,18 @@ class DynamoDBApp:
             return Response(status=204)
         if route in (("POST", "holds"), ("POST", "holds/release")):
             return self._hold(request, release=route[1] == "holds/release")
+        if route == ("GET", "policy"):
+            return _json({"allow": self.policy.snapshot()})
+        if route == ("POST", "policy"):
+            document = _parse_payload(request.get_data())
+            allowed = (document or {}).get("allow")
+            if not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed):
+                return _json({"error": 'the body must be {"allow": ["DescribeTable", ...]}'}, status=400)
+            self.policy.set(allowed)
+            return _json({"allow": self.policy.snapshot()}, status=201)
+        if route == ("DELETE", "policy"):
+            self.policy.set(None)
+            return Response(status=204)
         if route == ("POST", "reset"):
             self.reset()
             return Response(status=204)
@@ -153,10 +217,11 @@ class DynamoDBApp:
             fault = Fault(
                 operation=str(document["operation"]),
                 table=document.get("table"),
-                error_code=str(document["error_code"]),
+                error_code=str(document.get("error_code", "")),
                 message=str(document.get("message", "")),
                 status=int(document.get("status", 400)),
                 times=document.get("times"),
+                action=str(document.get("action", "fail")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             return _json({"error": f"invalid fault: {exc}"}, status=400)

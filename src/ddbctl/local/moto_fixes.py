@@ -6,7 +6,13 @@ moto stores the tables, but of DynamoDB's table settings it
 - ignores ``SSESpecification`` on UpdateTable, and reports a KMS key id or alias given at creation as if
   it were the key's ARN;
 - refuses to enable a stream again once a table has had one ("Cannot enable stream"), and answers every
-  write to a table whose stream was disabled with an internal error.
+  write to a table whose stream was disabled with an internal error;
+- replaces a table's AttributeDefinitions with UpdateTable's (DynamoDB merges them: a request naming only a
+  new index's attributes must not make the table forget its keys' types);
+- appends a re-tagged key as a second tag (DynamoDB overwrites its value);
+- always describes empty ``GlobalSecondaryIndexes``/``LocalSecondaryIndexes`` lists (DynamoDB omits them);
+- answers the non-standard code ``ResourceNotFound`` for TTL calls on a missing table, and an HTML 500
+  page for an UpdateTable that deletes or updates an index the table does not have.
 
 :class:`MotoFixes` wraps each request MotoBackend sends to moto: it checks what moto would refuse
 wrongly, lets moto apply the request, then applies what moto ignored — to moto's own table where moto has
@@ -30,6 +36,7 @@ from .wire import (
     constraint,
     json_response,
     raise_constraint_problems,
+    resource_not_found,
     table_description,
     validation_error,
 )
@@ -67,14 +74,21 @@ class MotoFixes:
     def handle(self, request: DynamoRequest, send: Send) -> WireResponse:
         """Send ``request`` to moto with ``send``; moto's answer, corrected."""
         operation = request.operation
-        if request.target_prefix != DYNAMODB_TARGET_PREFIX or operation not in _DESCRIBING:
+        if request.target_prefix != DYNAMODB_TARGET_PREFIX:
             return send(request)
-        payload = request.payload
+        if operation == "TagResource":
+            request = self._prepare_tags(request, send)
+        elif operation == "CreateTable" and isinstance(request.payload.get("Tags"), list):
+            request = request.with_payload({**request.payload, "Tags": dedupe_tags(request.payload["Tags"])})
+        if operation not in _DESCRIBING:
+            return _standard_codes(request, send(request))
         if operation in ("CreateTable", "UpdateTable"):
-            _check_table_class(payload.get("TableClass"))
+            _check_table_class(request.payload.get("TableClass"))
         undo = None
         if operation == "UpdateTable":
-            undo = self._prepare_stream(request.table_key, payload.get("StreamSpecification"))
+            request = self._prepare_update(request)
+            undo = self._prepare_stream(request.table_key, request.payload.get("StreamSpecification"))
+        payload = request.payload
         response: WireResponse | None = None
         try:
             response = send(request)
@@ -84,6 +98,47 @@ class MotoFixes:
         if response.status != 200:
             return response
         return self._corrected(operation, request.table_key, payload, response)
+
+    def _prepare_update(self, request: DynamoRequest) -> DynamoRequest:
+        """UpdateTable as DynamoDB takes it: indexes to delete or update must exist (moto crashes), and
+        AttributeDefinitions add to the table's (moto replaces them)."""
+        table = self._moto_table(request.table_key)
+        if table is None:
+            return request
+        existing = {index.name for index in table.global_indexes}
+        for update in request.payload.get("GlobalSecondaryIndexUpdates") or []:
+            for action in ("Delete", "Update"):
+                name = (update.get(action) or {}).get("IndexName") if isinstance(update, dict) else None
+                if name is not None and name not in existing:
+                    raise resource_not_found(f"Requested resource not found: Index: {name} not found")
+        requested = request.payload.get("AttributeDefinitions")
+        if not isinstance(requested, list):
+            return request
+        merged = merge_attribute_definitions([dict(d) for d in table.attr], requested)
+        return request.with_payload({**request.payload, "AttributeDefinitions": merged})
+
+    def _prepare_tags(self, request: DynamoRequest, send: Send) -> DynamoRequest:
+        """TagResource as DynamoDB takes it: one tag per key, a key tagged again gets the new value."""
+        tags = request.payload.get("Tags")
+        arn = request.payload.get("ResourceArn")
+        if not isinstance(tags, list) or not isinstance(arn, str):
+            return request
+        tags = dedupe_tags(tags)
+        existing: set[str] = set()
+        token: str | None = None
+        while True:
+            page = {"ResourceArn": arn, **({"NextToken": token} if token else {})}
+            listed = send(DynamoRequest("ListTagsOfResource", page, request.region))
+            if listed.status != 200:
+                break
+            existing.update(str(tag.get("Key")) for tag in listed.json().get("Tags") or [])
+            token = listed.json().get("NextToken")
+            if not token:
+                break
+        overwritten = [str(tag.get("Key")) for tag in tags if str(tag.get("Key")) in existing]
+        if overwritten:
+            send(DynamoRequest("UntagResource", {"ResourceArn": arn, "TagKeys": overwritten}, request.region))
+        return request.with_payload({**request.payload, "Tags": tags})
 
     def _corrected(
         self, operation: str, key: TableKey, payload: dict[str, Any], response: WireResponse
@@ -96,12 +151,13 @@ class MotoFixes:
         sse_given = operation in ("CreateTable", "UpdateTable") and isinstance(payload.get("SSESpecification"), dict)
         sse = self._set_sse(key, payload["SSESpecification"]) if sse_given else None
         settings = self._tables.pop(key, None) if operation == "DeleteTable" else self._tables.get(key)
-        if settings is None and not sse_given:
-            return response  # nothing to add: spare parsing and re-serializing moto's answer
         document = response.json()
         description = table_description(document)
         if description is None:
             return response
+        for list_key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            if list_key in description and not description[list_key]:
+                del description[list_key]  # moto always sends empty lists; DynamoDB leaves them out
         if settings is not None:
             self._describe(settings, description)
         if sse_given:
@@ -246,3 +302,26 @@ def _check_table_class(table_class: Any) -> None:
     if table_class is not None and table_class not in TABLE_CLASSES:
         rule = f"satisfy enum value set: [{', '.join(TABLE_CLASSES)}]"
         raise_constraint_problems([constraint(table_class, "tableClass", rule)])
+
+
+def dedupe_tags(tags: list[Any]) -> list[Any]:
+    """One tag per key, the last value winning, as DynamoDB stores them (moto appends duplicates)."""
+    by_key: dict[str, Any] = {}
+    for tag in tags:
+        by_key[str(tag.get("Key")) if isinstance(tag, dict) else repr(tag)] = tag
+    return list(by_key.values())
+
+
+def merge_attribute_definitions(existing: list[dict[str, Any]], requested: list[Any]) -> list[Any]:
+    """UpdateTable's AttributeDefinitions add to the table's, they do not replace them."""
+    merged: dict[str, Any] = {str(d.get("AttributeName")): d for d in existing}
+    merged.update({str(d.get("AttributeName")) if isinstance(d, dict) else repr(d): d for d in requested})
+    return list(merged.values())
+
+
+def _standard_codes(request: DynamoRequest, response: WireResponse) -> WireResponse:
+    """moto's odd error codes as DynamoDB's (moto says ``ResourceNotFound`` for TTL calls)."""
+    if response.error_code == "ResourceNotFound":
+        name = request.tables[0] if request.tables else None
+        raise resource_not_found(f"Requested resource not found: Table: {name} not found")
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -48,20 +49,29 @@ class OperationLog:
             self._entries.clear()
 
 
+# What a fault does to a matching call: answer an error; answer success without doing anything; or answer
+# what the same read answered last time (a read that does not show the latest change yet).
+FAULT_ACTIONS = ("fail", "ignore", "stale")
+
+
 @dataclass
 class Fault:
-    """Make the next ``times`` calls (None: every call) of ``operation`` on ``table`` fail."""
+    """Make the next ``times`` calls (None: every call) of ``operation`` on ``table`` fail (``action``
+    "fail", with ``error_code``), be acknowledged but ignored ("ignore"), or see stale data ("stale")."""
 
     operation: str
     table: str | None
-    error_code: str
-    message: str
+    error_code: str = ""
+    message: str = ""
     status: int = 400
     times: int | None = None
+    action: str = "fail"
 
     def __post_init__(self) -> None:
-        if not self.operation or not self.error_code:
-            raise ValueError("a fault needs an operation and an error_code")
+        if self.action not in FAULT_ACTIONS:
+            raise ValueError(f"action must be one of {', '.join(FAULT_ACTIONS)}")
+        if not self.operation or (self.action == "fail" and not self.error_code):
+            raise ValueError("a fault needs an operation, and a failing one an error_code")
         if self.times is not None and self.times < 1:
             raise ValueError("times must be 1 or more, or None for every call")
         if not 400 <= self.status <= 599:
@@ -69,6 +79,26 @@ class Fault:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class Policy:
+    """An IAM policy of the caller, simulated: an allow-list of DynamoDB actions (None: everything allowed)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._allowed: frozenset[str] | None = None
+
+    def set(self, allowed: Iterable[str] | None) -> None:
+        with self._lock:
+            self._allowed = None if allowed is None else frozenset(allowed)
+
+    def allows(self, operation: str) -> bool:
+        with self._lock:
+            return self._allowed is None or operation in self._allowed
+
+    def snapshot(self) -> list[str] | None:
+        with self._lock:
+            return None if self._allowed is None else sorted(self._allowed)
 
 
 class FaultRegistry:

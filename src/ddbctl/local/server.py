@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
@@ -134,14 +135,22 @@ class LocalServer:
         self,
         operation: str,
         table: str | None,
-        error_code: str,
-        message: str,
+        error_code: str = "",
+        message: str = "",
         status: int = 400,
         times: int | None = None,
+        action: str = "fail",
     ) -> None:
         """Make the next ``times`` calls (None: every call) of ``operation`` on ``table`` (None: any
-        table) fail with that DynamoDB error. Works in plain and AWS-like mode."""
-        self._app.faults.add(Fault(operation, table, error_code, message, status, times))
+        table) fail with that DynamoDB error (``action="fail"``); be answered with success but not
+        carried out (``"ignore"``); or, for a read, be answered as the same read was last time
+        (``"stale"``: an eventually consistent read). Works in plain and AWS-like mode."""
+        self._app.faults.add(Fault(operation, table, error_code, message, status, times, action))
+
+    def set_policy(self, allowed: Iterable[str] | None) -> None:
+        """Simulate the caller's IAM policy: only these DynamoDB actions (``DescribeTable``, ...) are
+        allowed, every other one answers AccessDeniedException as AWS does; None allows everything."""
+        self._app.policy.set(allowed)
 
     def faults(self) -> list[dict[str, Any]]:
         return self._app.faults.snapshot()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..aws import DEFAULT_CONCURRENCY
 from ..config import Settings
 from ..execute import Events, ExecOptions, Report, execute
 from ..live import read_live
@@ -24,7 +25,7 @@ def plan_tables(
     *,
     allow_destroy: bool = False,
     prune: bool = False,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
     context: Context | None = None,
 ) -> Plan:
     """The plan taking the environment's live tables to the spec files in ``directory``.
@@ -47,7 +48,7 @@ def apply_plan(
     settings: Settings,
     plan: Plan,
     *,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
     max_wait: float = ExecOptions.max_wait,
     events: Events | None = None,
     context: Context | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..aws import DEFAULT_CONCURRENCY
 from ..config import Settings
 from ..execute import Events, ExecOptions, Report, execute
 from ..live import read_live
@@ -19,11 +20,12 @@ class CreateResult:
 
 
 def plan_create(settings: Settings, directory: Path | None = None, *, context: Context | None = None,
-                concurrency: int = 8) -> tuple[Plan, Context]:
+                concurrency: int = DEFAULT_CONCURRENCY) -> tuple[Plan, Context]:
     """The create plan: files are checked first (SpecError before any call), then the live tables read."""
     desired = load_desired(directory or settings.schema_dir, settings)
     context = context or connect(settings, concurrency=concurrency)
-    live = read_live(context.dynamo, context.namespace, desired, concurrency=concurrency)
+    # DescribeTable only (tables that exist are skipped): create needs no other read permission.
+    live = read_live(context.dynamo, context.namespace, desired, concurrency=concurrency, full=False)
     plan = make_plan(desired, live.specs(), context.namespace, arns=live.arns(),
                      options=PlanOptions(scope=Scope.CREATE), not_owned=live.not_owned())
     return plan, context
@@ -34,7 +36,7 @@ def create_tables(
     directory: Path | None = None,
     *,
     dry_run: bool = False,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
     max_wait: float = ExecOptions.max_wait,
     events: Events | None = None,
     context: Context | None = None,

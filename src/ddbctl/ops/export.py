@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..aws import DEFAULT_CONCURRENCY
 from ..config import Settings
 from ..errors import ConfigError
 from ..live import LiveState, live_spec, read_live
@@ -36,7 +37,7 @@ def export_tables(
     directory: Path | None = None,
     tables: Iterable[str] | None = None,
     *,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
     context: Context | None = None,
 ) -> ExportResult:
     """Write the environment's tables (or just ``tables``, logical or physical names) as spec files."""

@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from .. import execute as executor
-from ..aws import LiveTable
+from ..aws import DEFAULT_CONCURRENCY, LiveTable
 from ..changes import Change, CreateIndex, Request, units_text
 from ..config import Settings
 from ..errors import AwsError, ConfigError, DdbctlError, TableNotFound, WaitTimeout
@@ -120,7 +120,7 @@ def add_gsi(
     events: Events | None = None,
     dry_run: bool = False,
     directory: Path | None = None,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
     context: Context | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> GsiResult:
@@ -181,7 +181,9 @@ def _plan(
 ) -> tuple[list[_TableWork], Plan]:
     """Read the tables, check the requests against them (before any mutating call), and plan."""
     namespace = context.namespace
-    live = read_live(context.dynamo, namespace, grouped, concurrency=concurrency)
+    # DescribeTable only: add-gsi needs no permission beyond DescribeTable and UpdateTable (and the probe's
+    # ListTables), as the seed's scripts did.
+    live = read_live(context.dynamo, namespace, grouped, concurrency=concurrency, full=False)
     specs = live.specs()
     for logical in grouped:
         if logical not in specs and logical not in live.not_owned():

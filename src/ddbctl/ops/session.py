@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..aws import Dynamo
+from ..aws import DEFAULT_CONCURRENCY, MAX_ATTEMPTS, Dynamo, pool_size
 from ..config import Settings
 from ..naming import Namespace
 from ..spec.files import load_dir
@@ -18,8 +18,9 @@ class Context:
     """Settings and the client, made on first use: an operation checks its files before any call."""
 
     settings: Settings
-    concurrency: int = 8
+    concurrency: int = DEFAULT_CONCURRENCY
     probe: bool = True
+    max_attempts: int = MAX_ATTEMPTS  # botocore's attempts per call (1: every re-send is ddbctl's own)
 
     @property
     def namespace(self) -> Namespace:
@@ -28,15 +29,16 @@ class Context:
     @cached_property
     def dynamo(self) -> Dynamo:
         """The client; with ``probe``, one fast read first that fails early on credentials or endpoint."""
-        dynamo = Dynamo(self.settings, pool_size=max(10, self.concurrency * 2))
+        dynamo = Dynamo(self.settings, max_attempts=self.max_attempts, pool_size=pool_size(self.concurrency))
         if self.probe:
             dynamo.probe()
         return dynamo
 
 
-def connect(settings: Settings, *, concurrency: int = 8, probe: bool = True) -> Context:
+def connect(settings: Settings, *, concurrency: int = DEFAULT_CONCURRENCY, probe: bool = True,
+            max_attempts: int = MAX_ATTEMPTS) -> Context:
     """The context of an operation (or of several sharing one client); connects on first use."""
-    return Context(settings, concurrency, probe)
+    return Context(settings, concurrency, probe, max_attempts)
 
 
 def load_desired(directory: Path, settings: Settings) -> dict[str, TableSpec]:
