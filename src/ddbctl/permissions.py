@@ -11,7 +11,8 @@ some run) and nothing else. A command that sends nothing to AWS maps to an empty
 - ``create`` and ``add-gsi`` read DescribeTable and the tags that prove ownership; ``create`` verifies TTL
   and PITR with DescribeTimeToLive/DescribeContinuousBackups. Those reads are ``OPTIONAL``: when the policy
   refuses them, DynamoDB's success answer is taken and ownership goes by the naming rule alone (these
-  commands only add). Creating a table with tags needs ``TagResource``.
+  commands only add). Creating a table with tags also needs ``dynamodb:TagResource`` (implied by CreateTable
+  in ``generate.iam``).
 - ``export``/``plan`` read the four descriptions of every table; ``apply`` adds the changes it may send.
 """
 
@@ -22,7 +23,7 @@ READS = frozenset({"ListTables", "DescribeTable", "DescribeTimeToLive", "Describ
 # Reads a command can do without: refused by the policy, it takes DynamoDB's success answer (TTL, PITR) or
 # goes by the naming rule (tags) — only in commands that add and never destroy.
 OPTIONAL = frozenset({"DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource"})
-CREATE = frozenset({"ListTables", "DescribeTable", "CreateTable", "TagResource", "UpdateTimeToLive",
+CREATE = frozenset({"ListTables", "DescribeTable", "CreateTable", "UpdateTimeToLive",
                     "UpdateContinuousBackups"}) | OPTIONAL
 
 OPERATIONS: dict[str, frozenset[str]] = {

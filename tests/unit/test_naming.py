@@ -4,7 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ddbctl.errors import ConfigError
 from ddbctl.naming import Namespace, name_problem, table_name
+from ddbctl.ownership import resolve_table_name
 
 from ..examples import examples
 
@@ -87,9 +89,10 @@ def test_names_use_the_namespaces_own_prefix() -> None:
 
 def test_a_table_argument_resolves_from_a_physical_or_a_logical_name() -> None:
     staging = Namespace("staging", PREFIX)
-    assert staging.resolve(f"{PREFIX}-staging-orders") == "orders"
-    assert staging.resolve("orders") == "orders"
-    assert staging.resolve(f"{PREFIX}-dev-orders") == f"{PREFIX}-dev-orders"  # not ours: taken as logical
+    assert resolve_table_name(f"{PREFIX}-staging-orders", staging) == "orders"
+    assert resolve_table_name("orders", staging) == "orders"
+    with pytest.raises(ConfigError, match="did you mean -e dev"):  # another environment's: never taken as ours
+        resolve_table_name(f"{PREFIX}-dev-orders", staging)
 
 
 def test_name_lengths_are_checked_inclusively_and_the_message_says_what_and_how_long() -> None:

@@ -83,6 +83,8 @@ _IMPLIED: dict[str, tuple[tuple[str, str], ...]] = {
     "ExportTableToPointInTime": (("s3:PutObject", "object"), ("s3:AbortMultipartUpload", "object"),
                                  ("s3:PutObjectAcl", "object")),
     "ImportTable": (("s3:GetObject", "object"), ("s3:ListBucket", "bucket")),
+    # CreateTable with Tags (ddbctl always tags: Environment, ManagedBy) is authorized for TagResource too.
+    "CreateTable": (("dynamodb:TagResource", "table"),),
 }
 # Operations that create or change a table's encryption: the caller's key permissions for DynamoDB.
 _KEY_USERS = frozenset({"CreateTable", "UpdateTable", "RestoreTableFromBackup", "RestoreTableToPointInTime",
