@@ -14,6 +14,7 @@ from .awslike import AwsLike
 from .moto_backend import MotoBackend
 from .operations import known_operations
 from .recording import Fault, FaultRegistry, OperationLog
+from .s3 import is_s3_request
 from .wire import (
     DYNAMODB_TARGET_PREFIX,
     STREAMS_TARGET_PREFIX,
@@ -51,6 +52,8 @@ class DynamoDBApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if is_s3_request(request):
+            return self.backend.s3(environ, start_response)
         if request.path.startswith(CONTROL_PREFIX):
             response = self._control(request)
         elif "X-Amz-Target" not in request.headers and request.method in ("GET", "HEAD"):

@@ -17,6 +17,7 @@ stores and answers, not AWS-like rules, so they hold in plain mode too.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -219,6 +220,12 @@ class MotoFixes:
                 if action != "Delete" and index.get("OnDemandThroughput"):
                     settings.index_on_demand.setdefault(name, {}).update(index["OnDemandThroughput"])
         self._keep(key, settings)
+
+    def copy_settings(self, source: TableKey, target: TableKey) -> None:
+        """A restored table gets its source's table class and on-demand limits, as DynamoDB restores them."""
+        settings = self._tables.get(source)
+        if settings is not None:
+            self._tables[target] = copy.deepcopy(settings)
 
     def _keep(self, key: TableKey, settings: TableSettings) -> None:
         # Most tables have nothing to keep: their descriptions then pass through without a rewrite.

@@ -27,6 +27,9 @@ FAST_AWS_LIKE = AwsLikeOptions(
     index_create_seconds=0.6,
     index_delete_seconds=0.2,
     ttl_cooldown_seconds=3600.0,
+    export_seconds=0.5,
+    import_seconds=0.5,
+    restore_seconds=0.5,
     seed=1234,
 )
 
