@@ -108,3 +108,51 @@ class UnsafeChange(DdbctlError):
 
 class StalePlan(DdbctlError):
     """The live table changed between plan and apply: the plan is refused for that table."""
+
+
+@dataclass(frozen=True)
+class BackupProblem:
+    """One thing wrong with a backup: the file (store key or path), the line (1-based) if any, and why."""
+
+    path: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.reason}"
+
+
+class BackupError(DdbctlError):
+    """A backup that cannot be used as it is (missing manifest, bad checksum, malformed line, wrong key...).
+
+    Carries the first problem as ``path``, ``line`` and ``reason``, and every problem found in ``problems``.
+    Raised before anything is written.
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        path: str,
+        line: int | None,
+        reason: str,
+        hint: str | None = None,
+        problems: tuple[BackupProblem, ...] = (),
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        self.problems = problems or (BackupProblem(path, line, reason),)
+        if len(self.problems) == 1:
+            message = f"bad backup: {self.problems[0]}"
+        else:
+            listed = "\n".join(f"  {problem}" for problem in self.problems)
+            message = f"bad backup: {len(self.problems)} problems:\n{listed}"
+        super().__init__(message, hint)
+
+    @classmethod
+    def of(cls, problems: list[BackupProblem] | tuple[BackupProblem, ...], hint: str | None = None) -> BackupError:
+        """One error for several problems (at least one)."""
+        first = problems[0]
+        return cls(first.path, first.line, first.reason, hint, tuple(problems))
