@@ -281,7 +281,7 @@ class Loader:
                     continue
                 batch = _next_batch(pending)
                 self._send(batch, pending)
-        except BaseException as exc:  # noqa: BLE001 - handed to the reader thread, which re-raises it
+        except BaseException as exc:  # handed to the reader thread, which re-raises it
             with self._lock:
                 if self._error is None:
                     self._error = exc

@@ -29,7 +29,7 @@ from ..errors import BackupError, Problem, SpecError
 from ..naming import Namespace
 from ..spec.files import logical_from_any_environment, read_spec
 from ..spec.model import TableSpec
-from .exportfmt import DataFile, find_exports, iter_items, read_export
+from .exportfmt import SUMMARY, DataFile, find_exports, iter_items, read_export
 from .items import Item, from_file_item
 from .store import Store
 
@@ -75,12 +75,12 @@ def open_source(store: Store, namespace: Namespace) -> RestoreSource:
     keys = store.list("")
     if DUMP_SCHEMA in keys or any(_dump_table(key) for key in keys):
         return _dynamodump(store, keys, namespace)
-    exports = find_exports(store, "")
-    if exports:
-        return _native_exports(store, exports, namespace)
-    if any(key.startswith(("tables/", "schemas/")) for key in keys):
+    if any(key.startswith("schemas/") for key in keys) and any(key.startswith("tables/") for key in keys):
         raise BackupError(_where(store, BACKUP_MANIFEST), None,
                           "missing manifest: the backup never completed (its manifest is written last)")
+    exports = [""] if SUMMARY in keys else find_exports(store, "")  # --from may name the export folder itself
+    if exports:
+        return _native_exports(store, exports, namespace)
     raise BackupError(store.describe(), None, "not a backup: no ddbctl-backup.json, no AWSDynamoDB/<id>/ "
                       "export folder and no dynamodump <table>/schema.json")
 
@@ -151,7 +151,8 @@ def _native_exports(store: Store, exports: list[str], namespace: Namespace) -> R
         summary: dict[str, Any] = dict(getattr(manifest, "summary", {}) or {})
         match = _TABLE_ARN.search(str(summary.get("tableArn", "")))
         physical = match.group(1) if match else None
-        logical = logical_from_any_environment(physical, namespace) if physical else export_key.rstrip("/")
+        # Without a tableArn the table is unnamed (""): --table must name it.
+        logical = logical_from_any_environment(physical, namespace) if physical else ""
         if logical in tables:
             raise BackupError(_where(store, export_key), None,
                               f"a second export of table {logical} (the first is under "

@@ -19,6 +19,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ from ..spec.model import TableSpec
 from .session import Context, connect, load_desired
 
 CHECKSUM_MODULUS = 2**256
+BATCH_GET_KEYS = 100  # BatchGetItem's limit per call
+LOAD_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def restore(
 
     context = context or connect(settings, concurrency=options.concurrency)
     dynamo = context.dynamo
-    live = read_live(dynamo, namespace, selected, concurrency=options.concurrency).tables
+    live = dict(read_live(dynamo, namespace, selected, concurrency=options.concurrency).tables)
     for logical in selected:
         if logical in live:
             _check_owned(live[logical], namespace)
@@ -163,12 +166,18 @@ def restore(
                                       created=logical in missing, empty_at_start=state.tables[logical].empty_at_start)
                 for logical in selected}
     result.tables = list(outcomes.values())
-    _load(dynamo, source, selected, rules, namespace, state, options, outcomes, on_written)
+    # The writers' client leaves throttling to the loader's own backoff, which has no attempt cap.
+    writer = Dynamo(settings, max_attempts=LOAD_ATTEMPTS, pool_size=options.concurrency + 2)
+    _load(writer, source, selected, rules, namespace, state, options, outcomes, on_written)
     for outcome in result.tables:
-        outcome.count, checksum_sum = _scan_table(dynamo, outcome.physical, options.verify)
-        if options.verify:
+        exact = outcome.empty_at_start and options.verify
+        outcome.count, checksum_sum = _scan_table(dynamo, outcome.physical, exact)
+        if exact:
             outcome.checksums_match = (outcome.count == expected[outcome.logical].count
                                        and checksum_sum == expected[outcome.logical].checksum_sum)
+        elif options.verify:  # the table held other items before: look up each of the backup's
+            outcome.checksums_match = _verify_by_key(dynamo, source, selected[outcome.logical], outcome.physical,
+                                                     rules[outcome.logical])
     if result.ok:
         state.remove()
     return result
@@ -179,6 +188,9 @@ def restore(
 
 def _select(source: RestoreSource, namespace: Namespace, names: Sequence[str]) -> dict[str, SourceTable]:
     if not names:
+        if "" in source.tables:
+            raise ConfigError(f"the export at {source.describe()} does not name its table (no tableArn)",
+                              hint="name the target table with --table")
         return dict(source.tables)
     if source.kind == "export" and len(source.tables) == 1 and len(names) == 1:
         # A bare export does not know the team's logical name for sure: --table names the target.
@@ -309,7 +321,9 @@ def _create(context: Context, missing: dict[str, TableSpec], live: dict[str, Liv
 def _load(dynamo: Dynamo, source: RestoreSource, selected: dict[str, SourceTable], rules: dict[str, _KeyRule],
           namespace: Namespace, state: RestoreState, options: RestoreOptions,
           outcomes: dict[str, TableRestore], on_written: Callable[[str, int], None]) -> None:
+    """Write the unwritten items a previous run saved, then the backup's files, each from its checkpoint."""
     logical_of = {namespace.physical(logical): logical for logical in selected}
+    saved: list[Path] = []
 
     def written(physical: str, count: int) -> None:
         outcomes[logical_of[physical]].written += count
@@ -320,7 +334,7 @@ def _load(dynamo: Dynamo, source: RestoreSource, selected: dict[str, SourceTable
         return Write(namespace.physical(logical), item, names, item_key(item, names), len(dumps_line(item)),
                      where, line)
 
-    def leftovers() -> Iterator[Write]:
+    def leftovers(tracker: Tracker) -> Iterator[Write]:
         for name in list(state.unwritten):
             done, complete = state.progress(name)
             if not complete:
@@ -329,7 +343,7 @@ def _load(dynamo: Dynamo, source: RestoreSource, selected: dict[str, SourceTable
                         yield write(logical, item, name, line)
             tracker.finished(name)
 
-    def backup() -> Iterator[Write]:
+    def backup(tracker: Tracker) -> Iterator[Write]:
         for logical, table in selected.items():
             for file in table.files:
                 done, complete = state.progress(file.key)
@@ -339,26 +353,23 @@ def _load(dynamo: Dynamo, source: RestoreSource, selected: dict[str, SourceTable
                             yield write(logical, item, file.key, line)
                 tracker.finished(file.key)
 
-    saved: list[Path] = []
+    def save(items: Sequence[Write]) -> None:
+        saved.append(state.save_unwritten([(logical_of[w.table], w.item) for w in items]))
+
     unwritten = 0
-    for writes in (leftovers, backup):  # leftovers first: a key's older version never lands last
+    for writes in (leftovers, backup):  # leftovers first: an older version of a key never lands last
         tracker = Tracker({key: done for key, (done, _) in state.files.items()})
-
-        def checkpoint() -> None:
-            state.update(tracker.snapshot())
-            state.save()
-
-        def save(items: Sequence[Write]) -> None:
-            saved.append(state.save_unwritten([(logical_of[w.table], w.item) for w in items]))
-
         loader = Loader(dynamo, tracker, LoadOptions(concurrency=options.concurrency, write_rate=options.write_rate,
                                                      deadline=options.max_wait),
-                        save_unwritten=save, checkpoint=checkpoint, on_written=written)
-        unwritten += loader.run(writes()).unwritten
+                        save_unwritten=save, checkpoint=partial(_checkpoint, state, tracker), on_written=written)
+        unwritten += loader.run(writes(tracker)).unwritten
         if unwritten:
-            break
-    if unwritten:
-        raise RestoreIncomplete(unwritten, [str(path) for path in saved])
+            raise RestoreIncomplete(unwritten, [str(path) for path in saved])
+
+
+def _checkpoint(state: RestoreState, tracker: Tracker) -> None:
+    state.update(tracker.snapshot())
+    state.save()
 
 
 # -- verification ----------------------------------------------------------------------------------------
@@ -379,6 +390,35 @@ def _scan_table(dynamo: Dynamo, physical: str, checksums: bool) -> tuple[int, in
         if not start:
             return count, total
         params["ExclusiveStartKey"] = start
+
+
+def _verify_by_key(dynamo: Dynamo, source: RestoreSource, table: SourceTable, physical: str, rule: _KeyRule) -> bool:
+    """Every item of the backup is in the table, equal (BatchGetItem by key, 100 at a time)."""
+    batch: dict[Any, Item] = {}
+    for file in table.files:
+        for _, item in read_items(source, file):
+            batch[item_key(item, rule.key_names)] = item  # a later line of the same key wins
+            if len(batch) == BATCH_GET_KEYS:
+                if not _same_items(dynamo, physical, rule, batch):
+                    return False
+                batch = {}
+    return not batch or _same_items(dynamo, physical, rule, batch)
+
+
+def _same_items(dynamo: Dynamo, physical: str, rule: _KeyRule, expected: dict[Any, Item]) -> bool:
+    keys = [{name: item[name] for name in rule.key_names} for item in expected.values()]
+    found: dict[Any, Item] = {}
+    attempt = 0
+    while keys:
+        request = {physical: {"Keys": keys, "ConsistentRead": True}}
+        page = _retrying(dynamo, "BatchGetItem", {"RequestItems": request})
+        for item in page.get("Responses", {}).get(physical, []):
+            found[item_key(item, rule.key_names)] = item
+        keys = (page.get("UnprocessedKeys") or {}).get(physical, {}).get("Keys", [])
+        if keys:
+            attempt += 1
+            time.sleep(random.uniform(0, min(5.0, 0.05 * 2**attempt)))
+    return all(key in found and item_checksum(found[key]) == item_checksum(item) for key, item in expected.items())
 
 
 def _checksum_value(item: Item) -> int:
