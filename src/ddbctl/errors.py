@@ -86,6 +86,20 @@ class WaitTimeout(DdbctlError):
     exit_code = 3
 
 
+class RestoreIncomplete(DdbctlError):
+    """Items could not be written by the deadline: they were saved, and a re-run writes them first."""
+
+    def __init__(self, count: int, paths: list[str]) -> None:
+        super().__init__(
+            f"{count} item{'s' if count != 1 else ''} could not be written by the deadline; saved to "
+            f"{', '.join(paths)}",
+            hint="run the same command again: it writes the saved items first, then continues "
+            "(--max-wait sets how long an item may wait)",
+        )
+        self.count = count
+        self.paths = paths
+
+
 class UnsafeChange(DdbctlError):
     """A change that would destroy or replace something, refused without an explicit flag."""
 
