@@ -13,6 +13,7 @@ from .converge import apply, plan
 from .demo import demo
 from .gsi import add_gsi_command, wait
 from .local_cmd import local as local_server
+from .native import snapshot_command, snapshots_command, with_native_restore
 from .restore_cmd import restore_command
 from .state import CliState
 from .tables import create, export, schema, validate
@@ -77,7 +78,9 @@ def _with_settings_options(command: click.Command) -> click.Command:
 
 for command in (validate, export, create, plan, apply, add_gsi_command, wait, demo):
     cli.add_command(_with_settings_options(command))
-cli.add_command(_with_settings_options(restore_command))
+cli.add_command(_with_settings_options(with_native_restore(restore_command)))
+for command in (snapshot_command, snapshots_command):
+    cli.add_command(_with_settings_options(command))
 for command in (schema, local_server):
     cli.add_command(command)
 
