@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ddbctl.local.pytest_plugin import LocalDynamoDB
@@ -56,7 +57,7 @@ def scan_all(client: Any, name: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for page in client.get_paginator("scan").paginate(TableName=name):
         items.extend(page["Items"])
-    return sorted(items, key=lambda item: str(item["pk"]["S"]))
+    return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, default=repr))
 
 
 def put_items(client: Any, name: str, items: list[dict[str, Any]]) -> None:

@@ -150,7 +150,7 @@ def native_backup(
     store.write_bytes(STATE, _dump({"environment": settings.environment, "prefix": settings.prefix,
                                     "region": settings.region, "started": started, "exports": arns}))
     with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
-        jobs = tuple(pool.map(run.finish, live.tables, live.tables.values()))
+        jobs = tuple(pool.map(run.finish, live.tables, live.tables.values(), arns.values()))
     if not all(job.ok for job in jobs):
         return NativeResult(store.describe(), jobs)
     manifest = {
@@ -195,8 +195,7 @@ class _ExportRun:
             params["ExportType"] = "FULL_EXPORT"
         return str(self.dynamo.call("ExportTableToPointInTime", params)["ExportDescription"]["ExportArn"])
 
-    def finish(self, logical: str, table: LiveTable) -> JobResult:
-        arn = self.started.get(logical) or ""
+    def finish(self, logical: str, table: LiveTable, arn: str) -> JobResult:
         physical = table.physical_name
         try:
             described = wait_for_job(self.dynamo, "DescribeExport", {"ExportArn": arn}, "ExportDescription",

@@ -1,0 +1,228 @@
+"""Native disaster recovery end to end, over HTTP, S3 served by the same local server:
+native backup -> native restore, client backup in S3 -> native restore, native export -> client restore,
+point-in-time restore of the 13 example tables, snapshots and apply --snapshot-first, refusals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ddbctl.cli.main import cli
+from ddbctl.config import Settings
+from ddbctl.local import MUTATING_OPERATIONS
+from ddbctl.local.pytest_plugin import LocalDynamoDB
+from ddbctl.ops.backup import backup
+from ddbctl.ops.native import ExportOptions, native_backup
+
+from .native_helpers import BUCKET, put_items, s3_client, sample_item, scan_all
+
+PREFIX = "construction-expenses"
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def ddbctl(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """``ddbctl ARGS`` in-process against a server (its endpoint serves DynamoDB and S3)."""
+
+    def invoke(server: LocalDynamoDB, *args: str) -> Result:
+        for variable in ("ENVIRONMENT", "TABLE_PREFIX", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
+                         "AWS_ENDPOINT_URL_S3"):
+            monkeypatch.delenv(variable, raising=False)
+        return CliRunner().invoke(cli, list(args), env=server.env, catch_exceptions=False)
+
+    return invoke
+
+
+def _spec(name: str, *, gsi: bool = True, pitr: bool = True) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "kind", "AttributeType": "S"}] if gsi else
+                                [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST",
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        "DeletionProtectionEnabled": True,
+        "TableClass": "STANDARD_INFREQUENT_ACCESS",
+        "Tags": [{"Key": "team", "Value": "payments"}],
+        "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": pitr},
+    }
+    if gsi:
+        spec["GlobalSecondaryIndexes"] = [{"IndexName": "by-kind",
+                                           "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"}],
+                                           "Projection": {"ProjectionType": "ALL"}}]
+    return spec
+
+
+def _write_specs(directory: Path, *specs: dict[str, Any]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for spec in specs:
+        (directory / f"{spec['TableName']}.json").write_text(json.dumps(spec, indent=2))
+    return directory
+
+
+def _physical(logical: str, environment: str = "production") -> str:
+    return f"{PREFIX}-{logical}" if environment == "production" else f"{PREFIX}-{environment}-{logical}"
+
+
+def _items(count: int) -> list[dict[str, Any]]:
+    return [{**sample_item(n), "kind": {"S": f"k{n % 3}"}} for n in range(count)]
+
+
+def _production(server: LocalDynamoDB, ddbctl: Run, specs: Path, counts: dict[str, int]) -> None:
+    result = ddbctl(server, "create", "--dir", str(specs))
+    assert result.exit_code == 0, result.output
+    client = server.client(max_attempts=8)
+    for logical, count in counts.items():
+        put_items(client, _physical(logical), _items(count))
+    s3_client(server).create_bucket(Bucket=BUCKET)
+
+
+def _plan_is_empty(server: LocalDynamoDB, ddbctl: Run, specs: Path, environment: str) -> None:
+    result = ddbctl(server, "plan", "--dir", str(specs), "-e", environment, "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+
+
+def _mutations(server: LocalDynamoDB) -> list[tuple[str, str | None]]:
+    return [(op["operation"], op["table"]) for op in server.server.operations()
+            if op["operation"] in MUTATING_OPERATIONS]
+
+
+def test_native_backup_then_native_restore_into_another_environment(
+        awslike_dynamodb: LocalDynamoDB, ddbctl: Run, settings_for: Callable[..., Settings], tmp_path: Path) -> None:
+    server = awslike_dynamodb
+    specs = _write_specs(tmp_path / "specs", _spec("orders"), _spec("events", gsi=False))
+    _production(server, ddbctl, specs, {"orders": 1100, "events": 7})
+    location = f"s3://{BUCKET}/dr/native-1"
+    result = native_backup(settings_for(server), location, ExportOptions(max_wait=60))
+    assert result.ok, result.jobs
+    manifest = json.loads(s3_client(server).get_object(Bucket=BUCKET, Key="dr/native-1/ddbctl-backup.json")
+                          ["Body"].read())
+    assert manifest["kind"] == "native" and manifest["environment"] == "production"
+    orders = manifest["tables"]["orders"]
+    assert orders["itemCount"] == 1100 and orders["exportArn"].startswith("arn:aws:dynamodb:")
+    assert orders["export"].startswith("tables/orders/AWSDynamoDB/") and len(orders["files"]) == 2
+    assert sum(f["itemCount"] for f in orders["files"]) == 1100
+
+    restored = ddbctl(server, "restore", "--native", "--from", location, "-e", "staging", "--dir", str(specs))
+    assert restored.exit_code == 0, restored.output
+    client = server.client(max_attempts=8)
+    for logical in ("orders", "events"):
+        assert scan_all(client, _physical(logical, "staging")) == scan_all(client, _physical(logical))
+    tags = client.list_tags_of_resource(
+        ResourceArn=client.describe_table(TableName=_physical("orders", "staging"))["Table"]["TableArn"])["Tags"]
+    assert {"Key": "Environment", "Value": "staging"} in tags and {"Key": "ManagedBy", "Value": "ddbctl"} in tags
+    _plan_is_empty(server, ddbctl, specs, "staging")
+
+    # The targets exist now: a second native restore is refused before anything is created.
+    server.server.clear_operations()
+    again = ddbctl(server, "restore", "--native", "--from", location, "-e", "staging")
+    assert again.exit_code == 2
+    assert "exist already" in again.output and f"ddbctl restore --from {location} --overwrite" in again.output
+    assert _mutations(server) == []
+
+
+def test_client_backup_uploaded_to_s3_then_native_restore(
+        dynamodb: LocalDynamoDB, ddbctl: Run, settings_for: Callable[..., Settings], tmp_path: Path) -> None:
+    specs = _write_specs(tmp_path / "specs", _spec("orders"))
+    _production(dynamodb, ddbctl, specs, {"orders": 40})
+    location = f"s3://{BUCKET}/client-backup"
+    assert backup(settings_for(dynamodb), location).manifest is not None  # the scan backup, written to S3
+    restored = ddbctl(dynamodb, "restore", "--native", "--from", location, "-e", "dev", "--dir", str(specs))
+    assert restored.exit_code == 0, restored.output
+    client = dynamodb.client()
+    assert scan_all(client, _physical("orders", "dev")) == scan_all(client, _physical("orders"))
+    _plan_is_empty(dynamodb, ddbctl, specs, "dev")
+
+
+def test_native_export_then_client_restore_into_an_existing_table(
+        dynamodb: LocalDynamoDB, ddbctl: Run, settings_for: Callable[..., Settings], tmp_path: Path) -> None:
+    specs = _write_specs(tmp_path / "specs", _spec("orders"))
+    _production(dynamodb, ddbctl, specs, {"orders": 30})
+    location = f"s3://{BUCKET}/native-2"
+    assert native_backup(settings_for(dynamodb), location).ok
+    assert ddbctl(dynamodb, "create", "--dir", str(specs), "-e", "staging").exit_code == 0  # the existing table
+    restored = ddbctl(dynamodb, "restore", "--from", location, "-e", "staging")
+    assert restored.exit_code == 0, restored.output
+    client = dynamodb.client()
+    assert scan_all(client, _physical("orders", "staging")) == scan_all(client, _physical("orders"))
+
+
+def test_point_in_time_restore_of_the_13_example_tables_into_dr(
+        dynamodb: LocalDynamoDB, ddbctl: Run, example_dir: Path) -> None:
+    assert ddbctl(dynamodb, "create", "--dir", str(example_dir)).exit_code == 0
+    client = dynamodb.client()
+    client.put_item(TableName=_physical("companies"), Item={"companyId": {"S": "c1"}, "name": {"S": "ACME"}})
+    sources = set(client.list_tables()["TableNames"])
+    assert len(sources) == 13
+    dynamodb.server.clear_operations()
+    result = ddbctl(dynamodb, "restore", "--point-in-time", "latest", "-e", "dr", "--dir", str(example_dir))
+    assert result.exit_code == 0, result.output
+    _plan_is_empty(dynamodb, ddbctl, example_dir, "dr")
+    assert scan_all(client, _physical("companies", "dr")) == scan_all(client, _physical("companies"))
+    # The source is never modified: every mutating call names a dr table first.
+    touched = {table for _, table in _mutations(dynamodb)}
+    assert touched and not touched & sources
+    restores = [op for op in dynamodb.server.operations() if op["operation"] == "RestoreTableToPointInTime"]
+    assert len(restores) == 13
+
+
+def test_apply_snapshot_first_before_an_index_deletion_and_the_snapshot_restores(
+        dynamodb: LocalDynamoDB, ddbctl: Run, tmp_path: Path) -> None:
+    before = _write_specs(tmp_path / "before", _spec("orders"))
+    _production(dynamodb, ddbctl, before, {"orders": 12})
+    after = _write_specs(tmp_path / "after", _spec("orders", gsi=False))
+    dynamodb.server.clear_operations()
+    applied = ddbctl(dynamodb, "apply", "--dir", str(after), "--yes", "--allow-destroy", "--snapshot-first")
+    assert applied.exit_code == 0, applied.output
+    assert f"snapshot {_physical('orders')}-" in applied.output
+    operations = [op["operation"] for op in dynamodb.server.operations() if op["operation"] in MUTATING_OPERATIONS]
+    assert operations.index("CreateBackup") < operations.index("UpdateTable")
+    listed = ddbctl(dynamodb, "-o", "json", "snapshots")
+    (snapshot,) = json.loads(listed.output)["snapshots"]
+    assert snapshot["status"] == "AVAILABLE" and snapshot["name"].startswith(_physical("orders") + "-")
+    restored = ddbctl(dynamodb, "restore", "--snapshot", "latest", "-e", "staging", "--dir", str(before))
+    assert restored.exit_code == 0, restored.output
+    client = dynamodb.client()
+    staging = client.describe_table(TableName=_physical("orders", "staging"))["Table"]
+    assert [index["IndexName"] for index in staging["GlobalSecondaryIndexes"]] == ["by-kind"]  # as it was
+    assert len(scan_all(client, _physical("orders", "staging"))) == 12
+    _plan_is_empty(dynamodb, ddbctl, before, "staging")
+
+
+def test_a_table_without_pitr_is_refused_before_any_call(
+        dynamodb: LocalDynamoDB, ddbctl: Run, settings_for: Callable[..., Settings], tmp_path: Path) -> None:
+    specs = _write_specs(tmp_path / "specs", _spec("orders"), _spec("ledger", pitr=False))
+    _production(dynamodb, ddbctl, specs, {"orders": 3})
+    dynamodb.server.clear_operations()
+    from ddbctl.errors import ConfigError  # noqa: PLC0415
+
+    with pytest.raises(ConfigError) as refused:
+        native_backup(settings_for(dynamodb), f"s3://{BUCKET}/nopitr")
+    assert _physical("ledger") in refused.value.message and _physical("orders") not in refused.value.message
+    assert '"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}' in str(refused.value.hint)
+    assert "ddbctl apply" in str(refused.value.hint)
+    result = ddbctl(dynamodb, "restore", "--point-in-time", "latest", "-e", "dr")
+    assert result.exit_code == 2 and "point-in-time recovery is off" in result.output
+    assert _mutations(dynamodb) == []
+    assert s3_client(dynamodb).list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def test_an_existing_target_is_refused_by_every_restore(dynamodb: LocalDynamoDB, ddbctl: Run, tmp_path: Path) -> None:
+    specs = _write_specs(tmp_path / "specs", _spec("orders"))
+    _production(dynamodb, ddbctl, specs, {"orders": 2})
+    assert ddbctl(dynamodb, "create", "--dir", str(specs), "-e", "dr").exit_code == 0
+    assert ddbctl(dynamodb, "snapshot").exit_code == 0
+    dynamodb.server.clear_operations()
+    for args in (("--point-in-time", "latest"), ("--snapshot", "latest")):
+        result = ddbctl(dynamodb, "restore", *args, "-e", "dr")
+        assert result.exit_code == 2, result.output
+        assert f"exist already in environment dr: {_physical('orders', 'dr')}" in result.output
+        assert "--overwrite" in result.output
+    assert _mutations(dynamodb) == []
