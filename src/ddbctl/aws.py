@@ -269,9 +269,9 @@ def _s3_translated(operation: str, bucket: str, key: str) -> Iterator[None]:
             raise FileNotFoundError(where) from exc
         cause = exc.__cause__
         message = str(cause.response.get("Error", {}).get("Message", "")) if isinstance(cause, bx.ClientError) else ""
-        if exc.code == "NoSuchBucket":
-            raise AwsError(f"{operation} {where}: the bucket {bucket} does not exist", code=exc.code,
-                           hint="create it first (aws s3 mb) or check the s3:// URL and the region") from exc
+        if exc.code == "NoSuchBucket":  # bad input (exit 2), not a failure of S3
+            raise ConfigError(f"{operation} {where}: the bucket {bucket} does not exist",
+                              hint="create it first (aws s3 mb) or check the s3:// URL and the region") from exc
         if exc.code in ("AccessDenied", "AllAccessDisabled", "403"):
             raise AwsError(f"{operation} {where}: access denied", code=exc.code,
                            hint=f"grant {_S3_PERMISSIONS.get(operation, 's3:*')} on arn:aws:s3:::{bucket}"

@@ -226,3 +226,82 @@ def test_an_existing_target_is_refused_by_every_restore(dynamodb: LocalDynamoDB,
         assert f"exist already in environment dr: {_physical('orders', 'dr')}" in result.output
         assert "--overwrite" in result.output
     assert _mutations(dynamodb) == []
+
+
+def test_an_interrupted_native_backup_continues_with_the_exports_it_started(
+        local_server_factory: Callable[..., LocalDynamoDB], ddbctl: Run, settings_for: Callable[..., Settings],
+        tmp_path: Path) -> None:
+    from ddbctl.local import AwsLikeOptions  # noqa: PLC0415
+    from ddbctl.ops.native import ExportOptions  # noqa: PLC0415
+
+    server = local_server_factory(AwsLikeOptions(table_create_seconds=0.1, export_seconds=1.5, seed=3))
+    specs = _write_specs(tmp_path / "specs", _spec("orders", gsi=False), _spec("events", gsi=False))
+    _production(server, ddbctl, specs, {"orders": 5, "events": 3})
+    location = f"s3://{BUCKET}/resumed"
+    first = native_backup(settings_for(server), location, ExportOptions(max_wait=0))  # gives up at once
+    assert not first.ok and all("still IN_PROGRESS" in job.detail for job in first.jobs)
+    resumed = ddbctl(server, "backup", "--native", "--to", location)
+    assert resumed.exit_code == 0, resumed.output
+    exports = [op for op in server.server.operations() if op["operation"] == "ExportTableToPointInTime"]
+    assert len(exports) == 2  # one per table, none started again
+    again = ddbctl(server, "backup", "--native", "--to", location)
+    assert again.exit_code == 0 and "already holds a complete backup" in again.output
+
+
+def test_failed_exports_and_import_errors_are_reported_per_table(
+        dynamodb: LocalDynamoDB, ddbctl: Run, tmp_path: Path) -> None:
+    specs = _write_specs(tmp_path / "specs", _spec("orders", gsi=False))
+    _production(dynamodb, ddbctl, specs, {"orders": 4})
+    missing = ddbctl(dynamodb, "backup", "--native", "--to", "s3://no-such-bucket/x")
+    assert missing.exit_code == 2 and "the bucket no-such-bucket does not exist" in missing.output
+    dynamodb.server.inject_fault("ExportTableToPointInTime", _physical("orders"), "AccessDeniedException",
+                                 "not authorized to perform dynamodb:ExportTableToPointInTime", times=1)
+    failed = ddbctl(dynamodb, "backup", "--native", "--to", f"s3://{BUCKET}/refused")
+    assert failed.exit_code == 1
+    assert f"failed {_physical('orders')}: export not started: ExportTableToPointInTime" in failed.output
+    assert "AccessDeniedException" in failed.output
+    # A backup whose data file has a line without the key: ImportTable counts it, ddbctl names the log group.
+    location = f"s3://{BUCKET}/damaged"
+    assert ddbctl(dynamodb, "backup", "--native", "--to", location).exit_code == 0
+    s3 = s3_client(dynamodb)
+    manifest = json.loads(s3.get_object(Bucket=BUCKET, Key="damaged/ddbctl-backup.json")["Body"].read())
+    import gzip  # noqa: PLC0415
+
+    key = "damaged/" + manifest["tables"]["orders"]["export"] + "/data/extra.json.gz"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=gzip.compress(b'{"Item":{"other":{"S":"no key"}}}\n'))
+    restored = ddbctl(dynamodb, "restore", "--native", "--from", location, "-e", "staging")
+    assert restored.exit_code == 1
+    assert "1 item(s) could not be imported" in restored.output and "/aws-dynamodb/imports" in restored.output
+
+
+def test_incremental_exports_are_written_and_refused_by_import(
+        dynamodb: LocalDynamoDB, ddbctl: Run, tmp_path: Path) -> None:
+    specs = _write_specs(tmp_path / "specs", _spec("orders", gsi=False))
+    _production(dynamodb, ddbctl, specs, {"orders": 2})
+    location = f"s3://{BUCKET}/incremental"
+    result = ddbctl(dynamodb, "backup", "--native", "--to", location, "--incremental-since", "2026-11-30T00:00:00Z")
+    assert result.exit_code == 0, result.output
+    (export,) = [op for op in dynamodb.server.operations() if op["operation"] == "ExportTableToPointInTime"]
+    assert export["status"] == 200
+    manifest = json.loads(s3_client(dynamodb).get_object(Bucket=BUCKET, Key="incremental/ddbctl-backup.json")
+                          ["Body"].read())
+    assert manifest["exportType"] == "INCREMENTAL_EXPORT"
+    refused = ddbctl(dynamodb, "restore", "--native", "--from", location, "-e", "staging")
+    assert refused.exit_code == 2 and "incremental export" in refused.output
+
+
+def test_point_in_time_restore_waits_for_creating_tables_on_the_aws_like_server(
+        awslike_dynamodb: LocalDynamoDB, ddbctl: Run, tmp_path: Path) -> None:
+    specs = _write_specs(tmp_path / "specs", _spec("orders"))
+    _production(awslike_dynamodb, ddbctl, specs, {"orders": 6})
+    result = ddbctl(awslike_dynamodb, "restore", "--point-in-time", "2026-12-01T08:30:00Z", "-e", "dr",
+                    "--dir", str(specs))
+    assert result.exit_code == 0, result.output
+    restore = next(op for op in awslike_dynamodb.server.operations() if op["operation"] == "RestoreTableToPointInTime")
+    describes = [op for op in awslike_dynamodb.server.operations()
+                 if op["operation"] == "DescribeTable" and op["table"] == _physical("orders", "dr")
+                 and op["time"] > restore["time"]]
+    assert len(describes) >= 2  # waited while the restored table was CREATING
+    _plan_is_empty(awslike_dynamodb, ddbctl, specs, "dr")
+    client = awslike_dynamodb.client(max_attempts=8)
+    assert scan_all(client, _physical("orders", "dr")) == scan_all(client, _physical("orders"))

@@ -183,6 +183,11 @@ def with_native_restore(command: click.Command) -> click.Command:
         return bool(chosen)
 
     def run(state: CliState, mine: dict[str, Any], theirs: dict[str, Any]) -> None:
+        client_only = [flag for flag, name in (("--overwrite", "overwrite"), ("--verify", "verify"),
+                                               ("--write-rate", "write_rate"), ("--state-dir", "state_dir"))
+                       if theirs.get(name)]
+        if client_only:
+            raise click.UsageError(f"{', '.join(client_only)} apply to the client restore (--from DIR) only")
         tables = tuple(theirs.get("tables") or ()) or None
         directory: Path | None = theirs.get("directory")
         concurrency = int(theirs.get("concurrency") or 8)

@@ -147,8 +147,9 @@ def native_backup(
     run = _ExportRun(context.dynamo, store, options, events, state.get("exports") or {})
     with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
         arns = dict(zip(live.tables, pool.map(run.start, live.tables, live.tables.values()), strict=True))
+    started_arns = {logical: arn for logical, arn in arns.items() if isinstance(arn, str)}
     store.write_bytes(STATE, _dump({"environment": settings.environment, "prefix": settings.prefix,
-                                    "region": settings.region, "started": started, "exports": arns}))
+                                    "region": settings.region, "started": started, "exports": started_arns}))
     with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
         jobs = tuple(pool.map(run.finish, live.tables, live.tables.values(), arns.values()))
     if not all(job.ok for job in jobs):
@@ -170,14 +171,21 @@ class _ExportRun:
         self.dynamo, self.store, self.options, self.events = dynamo, store, options, events
         self.started = dict(started)
 
-    def start(self, logical: str, table: LiveTable) -> str:
-        """The export ARN of this table: one already started by an earlier run, else a new export."""
+    def start(self, logical: str, table: LiveTable) -> str | AwsError:
+        """The export ARN of this table (one an earlier run started, else a new export), or why none started."""
         arn = self.started.get(logical)
-        if arn:
-            status = self.dynamo.call("DescribeExport", {"ExportArn": arn})["ExportDescription"]["ExportStatus"]
-            if status in ("IN_PROGRESS", "COMPLETED"):
-                return arn
-        self.events.job_started(logical, table.physical_name, "export")
+        try:
+            if arn:
+                described = self.dynamo.call("DescribeExport", {"ExportArn": arn})["ExportDescription"]
+                if described["ExportStatus"] in ("IN_PROGRESS", "COMPLETED"):
+                    return arn
+            self.events.job_started(logical, table.physical_name, "export")
+            return str(self.dynamo.call("ExportTableToPointInTime", self._params(logical, table))
+                       ["ExportDescription"]["ExportArn"])
+        except AwsError as exc:
+            return exc
+
+    def _params(self, logical: str, table: LiveTable) -> Json:
         params: Json = {
             "TableArn": table.table["TableArn"],
             "S3Bucket": self.store.bucket,
@@ -193,10 +201,12 @@ class _ExportRun:
                 "ExportViewType": "NEW_AND_OLD_IMAGES"}
         else:
             params["ExportType"] = "FULL_EXPORT"
-        return str(self.dynamo.call("ExportTableToPointInTime", params)["ExportDescription"]["ExportArn"])
+        return params
 
-    def finish(self, logical: str, table: LiveTable, arn: str) -> JobResult:
+    def finish(self, logical: str, table: LiveTable, arn: str | AwsError) -> JobResult:
         physical = table.physical_name
+        if isinstance(arn, AwsError):
+            return self._done(JobResult(logical, physical, False, f"export not started: {arn.message}"))
         try:
             described = wait_for_job(self.dynamo, "DescribeExport", {"ExportArn": arn}, "ExportDescription",
                                      "ExportStatus", logical, self.events, self.options)
