@@ -229,6 +229,8 @@ def _check_not_same(settings: Settings, options: RestoreOptions) -> None:
 def snapshot_first(state: CliState, settings: Settings, plan: Plan, context: Any) -> tuple[JobResult, ...]:
     """Snapshots of the tables a destructive step of ``plan`` touches; a failed one stops apply (exit 1)."""
     taken = snapshot_before_destroy(settings, plan, context=context, events=_events(state))
+    if not taken:
+        state.note("--snapshot-first: no destructive step to run, no snapshot taken")
     failed = [job for job in taken if not job.ok]
     if failed:
         for job in failed:
