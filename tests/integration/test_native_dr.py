@@ -38,7 +38,7 @@ def ddbctl(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
     return invoke
 
 
-def _spec(name: str, *, gsi: bool = True, pitr: bool = True) -> dict[str, Any]:
+def _spec(name: str, *, gsi: bool = True, pitr: bool = True, protected: bool = True) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "TableName": name,
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
@@ -47,7 +47,7 @@ def _spec(name: str, *, gsi: bool = True, pitr: bool = True) -> dict[str, Any]:
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "BillingMode": "PAY_PER_REQUEST",
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        "DeletionProtectionEnabled": True,
+        "DeletionProtectionEnabled": protected,
         "TableClass": "STANDARD_INFREQUENT_ACCESS",
         "Tags": [{"Key": "team", "Value": "payments"}],
         "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
@@ -305,3 +305,59 @@ def test_point_in_time_restore_waits_for_creating_tables_on_the_aws_like_server(
     _plan_is_empty(awslike_dynamodb, ddbctl, specs, "dr")
     client = awslike_dynamodb.client(max_attempts=8)
     assert scan_all(client, _physical("orders", "dr")) == scan_all(client, _physical("orders"))
+
+
+def test_a_rerun_continues_the_restores_and_imports_an_interrupted_run_started(
+        local_server_factory: Callable[..., LocalDynamoDB], ddbctl: Run, settings_for: Callable[..., Settings],
+        tmp_path: Path) -> None:
+    from ddbctl.local import AwsLikeOptions  # noqa: PLC0415
+
+    server = local_server_factory(AwsLikeOptions(table_create_seconds=0.1, import_seconds=2.5, restore_seconds=2.5,
+                                                 export_seconds=0.1, seed=5))
+    specs = _write_specs(tmp_path / "specs", _spec("orders"))
+    _production(server, ddbctl, specs, {"orders": 9})
+    client = server.client(max_attempts=8)
+    # What a run killed right after sending its request leaves: a restore still CREATING the dr table...
+    client.restore_table_to_point_in_time(SourceTableName=_physical("orders"),
+                                          TargetTableName=_physical("orders", "dr"), UseLatestRestorableTime=True)
+    result = ddbctl(server, "restore", "--point-in-time", "latest", "-e", "dr", "--dir", str(specs))
+    assert result.exit_code == 0, result.output
+    assert [op["operation"] for op in server.server.operations()].count("RestoreTableToPointInTime") == 1
+    _plan_is_empty(server, ddbctl, specs, "dr")
+    # ... and an import still IN_PROGRESS.
+    location = f"s3://{BUCKET}/rerun"
+    assert native_backup(settings_for(server), location).ok
+    manifest = json.loads(s3_client(server).get_object(Bucket=BUCKET, Key="rerun/ddbctl-backup.json")["Body"].read())
+    spec = json.loads((specs / "orders.json").read_text())
+    client.import_table(
+        S3BucketSource={"S3Bucket": BUCKET, "S3KeyPrefix": f"rerun/{manifest['tables']['orders']['export']}/data/"},
+        InputFormat="DYNAMODB_JSON", InputCompressionType="GZIP",
+        TableCreationParameters={"TableName": _physical("orders", "staging"), "KeySchema": spec["KeySchema"],
+                                 "AttributeDefinitions": spec["AttributeDefinitions"],
+                                 "BillingMode": "PAY_PER_REQUEST",
+                                 "GlobalSecondaryIndexes": spec["GlobalSecondaryIndexes"]})
+    result = ddbctl(server, "restore", "--native", "--from", location, "-e", "staging", "--dir", str(specs))
+    assert result.exit_code == 0, result.output
+    assert [op["operation"] for op in server.server.operations()].count("ImportTable") == 1
+    assert scan_all(client, _physical("orders", "staging")) == scan_all(client, _physical("orders"))
+    _plan_is_empty(server, ddbctl, specs, "staging")
+    # Once finished, the same restore again is refused: its tables exist and may have changed since.
+    again = ddbctl(server, "restore", "--native", "--from", location, "-e", "staging")
+    assert again.exit_code == 2 and "exist already" in again.output
+
+
+def test_a_deleted_production_table_comes_back_from_its_snapshot(dynamodb: LocalDynamoDB, ddbctl: Run,
+                                                                 tmp_path: Path) -> None:
+    specs = _write_specs(tmp_path / "specs", _spec("ledger", protected=False), _spec("orders"))
+    _production(dynamodb, ddbctl, specs, {"ledger": 8, "orders": 2})
+    client = dynamodb.client()
+    before = scan_all(client, _physical("ledger"))
+    assert ddbctl(dynamodb, "snapshot", "--table", "ledger").exit_code == 0
+    client.delete_table(TableName=_physical("ledger"))
+    client.get_waiter("table_not_exists").wait(TableName=_physical("ledger"), WaiterConfig={"Delay": 0.1})
+    listed = ddbctl(dynamodb, "snapshots")
+    assert f"{_physical('ledger')}-" in listed.output  # a deleted table's snapshots are still listed
+    restored = ddbctl(dynamodb, "restore", "--snapshot", "latest", "--dir", str(specs))  # into production again
+    assert restored.exit_code == 0, restored.output
+    assert scan_all(client, _physical("ledger")) == before
+    _plan_is_empty(dynamodb, ddbctl, specs, "production")

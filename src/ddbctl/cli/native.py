@@ -205,8 +205,8 @@ def with_native_restore(command: click.Command) -> click.Command:
                                            "--point-in-time or --snapshot")
                 options = RestoreOptions(tables=tables, concurrency=concurrency, directory=directory,
                                          source_environment=mine["from_environment"] or "production")
-                _check_not_same(settings, options)
                 if mine["point_in_time"]:
+                    _check_not_same(settings, options)
                     when = None if mine["point_in_time"] == LATEST else parse_time(mine["point_in_time"])
                     result = pitr_restore(settings, when, options, _events(state))
                 else:
@@ -220,7 +220,8 @@ def _check_not_same(settings: Settings, options: RestoreOptions) -> None:
     if options.source_environment == settings.environment:
         raise ConfigError(
             f"restoring environment {settings.environment} into itself: every target name is a source table",
-            hint="restore into another environment (-e dr) or delete the lost tables first and use --table")
+            hint="restore into another environment (-e dr); a deleted table comes back from a snapshot: "
+            "ddbctl restore --snapshot latest --table NAME")
 
 
 # -- apply --snapshot-first ----------------------------------------------------------------------------

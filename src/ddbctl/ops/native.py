@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -268,33 +268,52 @@ def native_restore(
             "(its TableCreationParameters have no LocalSecondaryIndexes)",
             hint=f"create the tables and restore the data with the client restore: ddbctl restore --from {location}")
     context = context or connect(settings, concurrency=options.concurrency)
-    refuse_existing_targets(context, tables, location)
-    run = _ImportRun(context, store, options, events)
+    run = _ImportRun(context, store, options, events, tables)
+    resumed = refuse_existing_targets(context, tables, location, adopt=run.earlier_import)
     with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
-        jobs = tuple(pool.map(run.one, tables.values()))
+        jobs = tuple(pool.map(lambda table: run.one(table, resumed.get(table.logical)), tables.values()))
     imported = {job.logical: tables[job.logical].spec for job in jobs if job.extra.get("created")}
     plan, report = converge_restored(context, imported, events, options)
     return NativeResult(store.describe(), jobs, plan, report)
 
 
 class _ImportRun:
-    def __init__(self, context: Context, store: S3Store, options: ImportOptions, events: NativeEvents) -> None:
+    def __init__(self, context: Context, store: S3Store, options: ImportOptions, events: NativeEvents,
+                 tables: Mapping[str, BackupTable]) -> None:
         self.context, self.store, self.options, self.events = context, store, options, events
+        self.exports = {logical: table.export_dir for logical, table in tables.items()}
 
-    def one(self, table: BackupTable) -> JobResult:
+    def source(self, export_dir: str) -> Json:
+        return {"S3Bucket": self.store.bucket, "S3KeyPrefix": join(self.store.prefix, export_dir, "data") + "/"}
+
+    def earlier_import(self, logical: str, table: Json) -> str | None:
+        """The import of this backup still creating ``table``, started by an earlier (interrupted) run."""
+        export_dir = self.exports.get(logical)
+        if export_dir is None:
+            return None
+        wanted = self.source(export_dir)
+        page = self.context.dynamo.call("ListImports", {"TableArn": table["TableArn"]})
+        for summary in page.get("ImportSummaryList", []):
+            source = summary.get("S3BucketSource") or {}
+            same = all(source.get(key) == value for key, value in wanted.items())
+            if same and summary.get("ImportStatus") == "IN_PROGRESS":
+                return str(summary["ImportArn"])
+        return None
+
+    def one(self, table: BackupTable, resumed: str | None = None) -> JobResult:
         namespace = self.context.namespace
         physical = namespace.physical(table.logical)
         request = create_table_request(target_spec(table.spec, namespace.environment), physical)
         params: Json = {
-            "S3BucketSource": {"S3Bucket": self.store.bucket,
-                               "S3KeyPrefix": join(self.store.prefix, table.export_dir, "data") + "/"},
+            "S3BucketSource": self.source(table.export_dir),
             "InputFormat": "DYNAMODB_JSON",
             "InputCompressionType": "GZIP",
             "TableCreationParameters": {k: request[k] for k in _IMPORT_CREATION_KEYS if k in request},
         }
-        self.events.job_started(table.logical, physical, "import")
+        self.events.job_started(table.logical, physical, "import" if resumed is None else "import (continued)")
         try:
-            arn = str(self.context.dynamo.call("ImportTable", params)["ImportTableDescription"]["ImportArn"])
+            arn = resumed or str(self.context.dynamo.call("ImportTable", params)["ImportTableDescription"]
+                                 ["ImportArn"])
         except AwsError as exc:
             return self._done(JobResult(table.logical, physical, False, exc.message))
         try:
@@ -387,18 +406,35 @@ def backup_specs(store: Store, settings: Settings, logicals: Iterable[str], dire
 # -- shared by every native restore --------------------------------------------------------------------
 
 
-def refuse_existing_targets(context: Context, logicals: Iterable[str], location: str) -> None:
-    """ConfigError (exit 2) naming every target table that exists already: native restores only create."""
+def refuse_existing_targets(context: Context, logicals: Iterable[str], location: str, *,
+                            adopt: Callable[[str, Json], str | None] | None = None) -> dict[str, str]:
+    """ConfigError (exit 2) naming every target table that exists already: native restores only create.
+
+    ``adopt`` recognises a target still being created by an earlier, interrupted run of the same restore (an
+    import of the same S3 source, a restore of the same source table or backup, in progress): such tables
+    are returned ({logical: what adopt said}) to be waited for and converged instead of being refused.
+    """
     namespace = context.namespace
-    physicals = [namespace.physical(logical) for logical in logicals]
+    wanted = {logical: namespace.physical(logical) for logical in logicals}
     with ThreadPoolExecutor(max_workers=max(1, context.concurrency)) as pool:
-        found = [name for name, table in zip(physicals, pool.map(context.dynamo.describe_table, physicals),
-                                             strict=True) if table is not None]
+        described = dict(zip(wanted, pool.map(context.dynamo.describe_table, wanted.values()), strict=True))
+    adopted: dict[str, str] = {}
+    found: list[str] = []
+    for logical, table in described.items():
+        if table is None:
+            continue
+        earlier = adopt(logical, table) if adopt is not None else None
+        if earlier is None:
+            found.append(wanted[logical])
+        else:
+            adopted[logical] = earlier
     if found:
         raise ConfigError(
             f"target table(s) exist already in environment {namespace.environment}: {', '.join(found)}; "
             "DynamoDB's import and restores only create new tables",
-            hint=CLIENT_RESTORE_HINT.format(url=location))
+            hint=CLIENT_RESTORE_HINT.format(url=location) + f"; a table an earlier, interrupted run restored "
+            f"only needs its settings: ddbctl -e {namespace.environment} apply --dir DIR")
+    return adopted
 
 
 def require_pitr(tables: Iterable[LiveTable], context: Context, what: str) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from ..aws import Json, LiveTable
 from ..config import Settings
 from ..errors import AwsError, ConfigError, DdbctlError, WaitTimeout
-from ..live import live_spec
+from ..live import live_spec, read_live
 from ..plan import Plan
 from ..spec.convert import without_managed_tags
 from ..spec.model import TableSpec
@@ -63,12 +63,21 @@ def pitr_restore(settings: Settings, when: datetime | None, options: RestoreOpti
     target, source = _contexts(settings, options, context)
     tables = _source_tables(source, options)
     require_pitr(tables.values(), source, "restored to a point in time")
-    desired = _desired(settings, tables, options)
-    refuse_existing_targets(target, tables, "DIR")
+    desired = _desired(settings, tables, tables, options)
+
+    def earlier(logical: str, existing: Json) -> str | None:
+        summary = existing.get("RestoreSummary") or {}
+        same = summary.get("SourceTableArn") == tables[logical].table.get("TableArn") and not summary.get(
+            "SourceBackupArn")
+        return "restored by an earlier run" if same and _in_progress(existing) else None
+
+    resumed = refuse_existing_targets(target, tables, "DIR", adopt=earlier)
 
     def one(logical: str) -> JobResult:
         table = tables[logical]
         physical = target.namespace.physical(logical)
+        if logical in resumed:
+            return _adopted(logical, physical, events)
         params: Json = {"SourceTableName": table.physical_name, "TargetTableName": physical}
         if when is None:
             params["UseLatestRestorableTime"] = True
@@ -143,12 +152,9 @@ class Snapshot:
 
 def list_snapshots(settings: Settings, tables: Iterable[str] | None = None, *,
                    context: Context | None = None) -> list[Snapshot]:
-    """The on-demand backups of the environment's tables (or those named), oldest first."""
+    """The on-demand backups of the environment's tables (or those named), deleted tables' too, oldest first."""
     context = context or connect(settings)
-    live = environment_tables(context, tables)
-    found: list[Snapshot] = []
-    for logical, table in live.tables.items():
-        found.extend(_backups_of(context, logical, table.physical_name))
+    found = [snapshot for snapshots in _environment_backups(context, tables).values() for snapshot in snapshots]
     return sorted(found, key=lambda s: (s.created or datetime.min.replace(tzinfo=UTC), s.physical))
 
 
@@ -162,13 +168,20 @@ def snapshot_restore(settings: Settings, name: str, options: RestoreOptions | No
     options = options or RestoreOptions()
     events = events or NativeEvents()
     target, source = _contexts(settings, options, context)
-    tables = _source_tables(source, options)
-    chosen = _choose_snapshots(source, tables, name)
-    tables = {logical: tables[logical] for logical in chosen}
-    desired = _desired(settings, tables, options)
-    refuse_existing_targets(target, tables, "DIR")
+    chosen = _choose_snapshots(source, _environment_backups(source, options.tables), name)
+    live = read_live(source.dynamo, source.namespace, chosen, concurrency=options.concurrency).tables
+    desired = _desired(settings, chosen, live, options)
+    tables = chosen
+
+    def earlier(logical: str, existing: Json) -> str | None:
+        same = (existing.get("RestoreSummary") or {}).get("SourceBackupArn") == chosen[logical].arn
+        return "restored by an earlier run" if same and _in_progress(existing) else None
+
+    resumed = refuse_existing_targets(target, tables, "DIR", adopt=earlier)
 
     def one(logical: str) -> JobResult:
+        if logical in resumed:
+            return _adopted(logical, target.namespace.physical(logical), events)
         snapshot = chosen[logical]
         params = {"BackupArn": snapshot.arn, "TargetTableName": target.namespace.physical(logical)}
         return _restore(target, "RestoreTableFromBackup", params, logical, events, snapshot.name)
@@ -196,8 +209,11 @@ def snapshot_before_destroy(settings: Settings, plan: Plan, *, context: Context 
 
 def _contexts(settings: Settings, options: RestoreOptions, context: Context | None) -> tuple[Context, Context]:
     target = context or connect(settings, concurrency=options.concurrency)
-    source = Context(settings.with_changes(environment=options.source_environment), options.concurrency,
-                     probe=False)
+    # The target environment is a known one in the source's namespace, so that the target's tables (a
+    # restored table has no Environment tag yet) are never read as the source's: dr-orders is dr's orders.
+    known = tuple(dict.fromkeys((*settings.environments, settings.environment)))
+    source = Context(settings.with_changes(environment=options.source_environment, environments=known),
+                     options.concurrency, probe=False)
     # One client for both (same account and region): set what Context.dynamo would build on first use.
     source.__dict__["dynamo"] = target.dynamo
     return target, source
@@ -211,13 +227,22 @@ def _source_tables(source: Context, options: NativeOptions) -> dict[str, LiveTab
     return dict(live.tables)
 
 
-def _desired(settings: Settings, tables: Mapping[str, LiveTable], options: RestoreOptions) -> dict[str, TableSpec]:
+def _desired(settings: Settings, logicals: Iterable[str], live: Mapping[str, LiveTable],
+             options: RestoreOptions) -> dict[str, TableSpec]:
     """The spec each restored table converges to: its spec file (--dir, or the schema dir when it exists),
-    else the source table's own settings."""
+    else the source table's own settings; ConfigError when there is neither (a deleted source table)."""
     directory = options.directory or (settings.schema_dir if settings.schema_dir.is_dir() else None)
     files = load_desired(directory, settings) if directory is not None else {}
-    return {logical: files.get(logical) or without_managed_tags(live_spec(logical, table))
-            for logical, table in tables.items()}
+    desired: dict[str, TableSpec] = {}
+    for logical in logicals:
+        if logical in files:
+            desired[logical] = files[logical]
+        elif logical in live:
+            desired[logical] = without_managed_tags(live_spec(logical, live[logical]))
+        else:
+            raise ConfigError(f"no spec file for {logical}, and its source table no longer exists",
+                              hint="pass --dir with the table's spec file: its settings are put back after the restore")
+    return desired
 
 
 def _restore(target: Context, operation: str, params: Json, logical: str, events: NativeEvents,
@@ -234,6 +259,17 @@ def _restore(target: Context, operation: str, params: Json, logical: str, events
     return result
 
 
+def _in_progress(table: Json) -> bool:
+    return bool((table.get("RestoreSummary") or {}).get("RestoreInProgress")) or table.get("TableStatus") == "CREATING"
+
+
+def _adopted(logical: str, physical: str, events: NativeEvents) -> JobResult:
+    """A target an earlier, interrupted run of the same restore created: converged, not restored again."""
+    result = JobResult(logical, physical, True, "restored by an earlier run of this restore", extra={"created": True})
+    events.job_finished(result)
+    return result
+
+
 def _converged(target: Context, desired: Mapping[str, TableSpec], jobs: tuple[JobResult, ...], events: NativeEvents,
                options: NativeOptions, what: str) -> NativeResult:
     restored = {job.logical: desired[job.logical] for job in jobs if job.ok}
@@ -241,30 +277,39 @@ def _converged(target: Context, desired: Mapping[str, TableSpec], jobs: tuple[Jo
     return NativeResult(what, jobs, plan, report)
 
 
-def _backups_of(context: Context, logical: str, physical: str) -> list[Snapshot]:
-    found: list[Snapshot] = []
+def _environment_backups(context: Context, names: Iterable[str] | None) -> dict[str, list[Snapshot]]:
+    """The USER backups of the environment's tables by logical name, from ListBackups of the whole account:
+    a deleted table's backups too (chosen by the naming rule); a live table tagged for another environment
+    is left out."""
+    namespace = context.namespace
+    wanted = None if names is None else {namespace.resolve(name) for name in names}
+    foreign = set(read_live(context.dynamo, namespace, concurrency=context.concurrency).foreign)
+    found: dict[str, list[Snapshot]] = {}
     start: str | None = None
     while True:
-        params: Json = {"TableName": physical, "BackupType": "USER"}
-        if start:
-            params["ExclusiveStartBackupArn"] = start
+        params: Json = {"BackupType": "USER", **({"ExclusiveStartBackupArn": start} if start else {})}
         page = context.dynamo.call("ListBackups", params)
         for summary in page.get("BackupSummaries", []):
+            physical = str(summary.get("TableName"))
+            logical = namespace.logical(physical)
+            if logical is None or physical in foreign or (wanted is not None and logical not in wanted):
+                continue
             created = summary.get("BackupCreationDateTime")
-            found.append(Snapshot(logical, physical, str(summary.get("BackupName")), str(summary.get("BackupArn")),
-                                  str(summary.get("BackupStatus")), created if isinstance(created, datetime) else None,
-                                  summary.get("BackupSizeBytes"), str(summary.get("BackupType", "USER"))))
+            found.setdefault(logical, []).append(Snapshot(
+                logical, physical, str(summary.get("BackupName")), str(summary.get("BackupArn")),
+                str(summary.get("BackupStatus")), created if isinstance(created, datetime) else None,
+                summary.get("BackupSizeBytes"), str(summary.get("BackupType", "USER"))))
         start = page.get("LastEvaluatedBackupArn")
         if not start:
             return found
 
 
-def _choose_snapshots(source: Context, tables: Mapping[str, LiveTable], name: str) -> dict[str, Snapshot]:
+def _choose_snapshots(source: Context, backups: Mapping[str, list[Snapshot]], name: str) -> dict[str, Snapshot]:
     """The snapshot to restore per table: see ``snapshot_restore``; ConfigError when one is missing."""
     chosen: dict[str, Snapshot] = {}
     missing: list[str] = []
-    for logical, table in tables.items():
-        available = [s for s in _backups_of(source, logical, table.physical_name) if s.status == "AVAILABLE"]
+    for logical, snapshots in sorted(backups.items()):
+        available = [s for s in snapshots if s.status == "AVAILABLE"]
         if name == LATEST:
             match = max(available, key=lambda s: s.created or datetime.min.replace(tzinfo=UTC), default=None)
         elif _STAMP.match(name):
@@ -274,7 +319,7 @@ def _choose_snapshots(source: Context, tables: Mapping[str, LiveTable], name: st
             if match is None:
                 continue  # a full name names one table's backup
         if match is None:
-            missing.append(table.physical_name)
+            missing.append(snapshots[0].physical)
         else:
             chosen[logical] = match
     if missing or not chosen:
