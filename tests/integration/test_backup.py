@@ -276,3 +276,28 @@ def test_a_read_rate_caps_the_consumed_capacity(
     # so the server saw the scans spread over at least this long, however fast or slow the machine is.
     assert max(times) - min(times) >= (consumed - rate - 2 * 8) / rate
     assert len(times) > 4, "pages sized to about a second of the budget"
+
+
+def test_a_data_file_no_checkpoint_names_is_removed(dynamodb: LocalDynamoDB, settings_for: SettingsFor,
+                                                    tmp_path: Path) -> None:
+    """A run killed after storing a file but before recording it, whose segment then ends sooner: the
+    stray file must not stay in data/, where an importer would read its items twice."""
+    from ddbctl.aws import Dynamo  # noqa: PLC0415
+    from ddbctl.data.exportfmt import data_file_key  # noqa: PLC0415
+    from ddbctl.data.scan import ScanOptions, TableScan  # noqa: PLC0415
+    from ddbctl.data.store import LocalStore  # noqa: PLC0415
+
+    create_table(dynamodb, physical("orders"))
+    items = every_type_items(30, seed=8)
+    put_items(dynamodb, physical("orders"), items)
+    store = LocalStore(tmp_path / "b")
+    stray = data_file_key("export", "segment-00001-00007")
+    store.write_bytes(stray, b"left by a killed run")
+
+    scan = TableScan(Dynamo(settings_for(dynamodb)), physical("orders"), store, "export", "checkpoints",
+                     tmp_path / "staging", ScanOptions(segments=2, page_limit=4))
+    result = scan.run()
+
+    assert not store.exists(stray)
+    assert sorted(store.list("export/data/")) == sorted(f.key for f in result.files)
+    assert result.items == len(items)

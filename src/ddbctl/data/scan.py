@@ -232,8 +232,18 @@ class TableScan:
             self._write(checkpoints, pending)
         shutil.rmtree(self.staging, ignore_errors=True)
         files = tuple(sorted((f for c in checkpoints for f in c.files), key=lambda f: f.key))
+        self._remove_orphans(files)
         return ScanResult(files, sum(c.items for c in checkpoints), sum(c.bytes for c in checkpoints),
                           self._consumed, self.options.segments)
+
+    def _remove_orphans(self, files: tuple[DataFile, ...]) -> None:
+        """Delete data files no checkpoint names: stored by a run killed before it could record them, and
+        not rewritten since (their segment ended sooner this time). An importer reading data/ would
+        otherwise see their items twice."""
+        listed = {f.key for f in files}
+        for key in self.store.list(data_file_key(self.export_dir, "x").rsplit("/", 1)[0] + "/"):
+            if key not in listed:
+                self.store.delete(key)
 
     def _write(self, checkpoints: list[Checkpoint], pending: list[Checkpoint]) -> None:
         writers: dict[int, DataFileWriter] = {}
