@@ -213,7 +213,7 @@ def _read_state(store: Store, settings: Settings, options: BackupOptions) -> dic
     except ValueError as exc:
         raise ConfigError(f"{store.location(STATE)} is damaged ({exc})",
                           hint="remove the directory's .ddbctl folder to start the backup over") from None
-    requested = None if options.tables is None else sorted(settings.namespace.resolve(t) for t in options.tables)
+    requested = None if options.tables is None else sorted({settings.namespace.resolve(t) for t in options.tables})
     mine = (settings.environment, settings.prefix, settings.region, requested)
     theirs = (state.get("environment"), state.get("prefix"), state.get("region"), state.get("requested"))
     if mine != theirs:
