@@ -226,6 +226,10 @@ def _read_state(store: Store, settings: Settings, options: BackupOptions) -> dic
 
 def _new_state(store: Store, settings: Settings, options: BackupOptions, context: Context) -> dict[str, Any]:
     live = environment_tables(context, options.tables)
+    if not live.tables:
+        raise ConfigError(
+            f"no tables of environment {settings.environment} (prefix {settings.prefix}) to back up",
+            hint="check -e/--environment, --prefix, --region and --endpoint-url; nothing was written")
     tables: dict[str, Any] = {}
     for logical, table in live.tables.items():
         description = table.table
