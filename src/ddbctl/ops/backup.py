@@ -161,6 +161,7 @@ def backup(
     store = open_store(location, settings)
     complete = _complete_manifest(store, settings)
     if complete is not None:
+        clean_up(store)  # a run killed between the manifest and its clean-up left its state behind
         return BackupResult(store.describe(), True, True, complete)
     context = context or connect(settings, concurrency=max(options.concurrency * options.workers // 2, 8))
     state = _read_state(store, settings, options) or _new_state(store, settings, options, context)
@@ -212,7 +213,7 @@ def _read_state(store: Store, settings: Settings, options: BackupOptions) -> dic
     except ValueError as exc:
         raise ConfigError(f"{store.location(STATE)} is damaged ({exc})",
                           hint="remove the directory's .ddbctl folder to start the backup over") from None
-    requested = None if options.tables is None else sorted(settings.namespace.resolve(t) for t in options.tables)
+    requested = None if options.tables is None else sorted({settings.namespace.resolve(t) for t in options.tables})
     mine = (settings.environment, settings.prefix, settings.region, requested)
     theirs = (state.get("environment"), state.get("prefix"), state.get("region"), state.get("requested"))
     if mine != theirs:
@@ -225,6 +226,10 @@ def _read_state(store: Store, settings: Settings, options: BackupOptions) -> dic
 
 def _new_state(store: Store, settings: Settings, options: BackupOptions, context: Context) -> dict[str, Any]:
     live = environment_tables(context, options.tables)
+    if not live.tables:
+        raise ConfigError(
+            f"no tables of environment {settings.environment} (prefix {settings.prefix}) to back up",
+            hint="check -e/--environment, --prefix, --region and --endpoint-url; nothing was written")
     tables: dict[str, Any] = {}
     for logical, table in live.tables.items():
         description = table.table
@@ -294,7 +299,7 @@ class _Run:
             return BackupResult(self.store.describe(), False, tables=tuple(done), failed=tuple(failed))
         manifest = self._manifest(done)
         self.store.write_bytes(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
-        self._clean_up()
+        clean_up(self.store)
         return BackupResult(self.store.describe(), True, False, manifest, tuple(done))
 
     def one_table(self, logical: str, entry: dict[str, Any]) -> TableBackup:
@@ -372,13 +377,13 @@ class _Run:
             "tables": tables,
         }
 
-    def _clean_up(self) -> None:
-        """The run state is no longer needed once the manifest is written (best effort)."""
-        if isinstance(self.store, LocalStore):
-            shutil.rmtree(self.store.root / STATE_DIR, ignore_errors=True)
-            return
-        for key in self.store.list(STATE_DIR + "/"):
-            self.store.delete(key)
+def clean_up(store: Store) -> None:
+    """Remove the run state (checkpoints, staging) once the manifest is written; best effort."""
+    if isinstance(store, LocalStore):
+        shutil.rmtree(store.root / STATE_DIR, ignore_errors=True)
+        return
+    for key in store.list(STATE_DIR + "/"):
+        store.delete(key)
 
 
 class _Staging:
