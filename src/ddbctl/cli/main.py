@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .. import __version__
+from .backup_cmd import backup_command
 from .converge import apply, plan
 from .demo import demo
 from .gsi import add_gsi_command, wait
@@ -77,6 +78,7 @@ def _with_settings_options(command: click.Command) -> click.Command:
 
 for command in (validate, export, create, plan, apply, add_gsi_command, wait, demo):
     cli.add_command(_with_settings_options(command))
+cli.add_command(_with_settings_options(backup_command), "backup")
 cli.add_command(_with_settings_options(restore_command))
 for command in (schema, local_server):
     cli.add_command(command)

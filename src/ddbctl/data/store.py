@@ -133,7 +133,11 @@ def open_store(url: str, settings: Settings | None = None) -> Store:
         bucket, _, prefix = url[len("s3://") :].partition("/")
         if not bucket:
             raise ConfigError(f"invalid S3 location {url!r}", hint="use s3://BUCKET/PREFIX")
-        from .s3store import S3Store  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+        try:
+            from .s3store import S3Store  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+        except ImportError as exc:
+            raise ConfigError(f"S3 locations are not supported by this installation ({exc})",
+                              hint="use a local directory") from None
 
         if settings is None:
             raise ConfigError("an S3 store needs the AWS settings")

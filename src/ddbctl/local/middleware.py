@@ -11,6 +11,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from .awslike import AwsLike
+from .capacity import with_read_capacity
 from .moto_backend import MotoBackend
 from .operations import known_operations
 from .recording import Fault, FaultRegistry, OperationLog
@@ -96,8 +97,10 @@ class DynamoDBApp:
             time.sleep(self.aws_like.options.latency_ms / 1000)
         with self._lock:
             if self.aws_like is not None and request.target_prefix == DYNAMODB_TARGET_PREFIX:
-                return self.aws_like.handle(request)
-            return self.backend.forward(request)
+                response = self.aws_like.handle(request)
+            else:
+                response = self.backend.forward(request)
+        return with_read_capacity(request, response)
 
     # -- control endpoints ---------------------------------------------------------------------
 
