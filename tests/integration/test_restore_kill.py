@@ -71,7 +71,7 @@ def test_kill_9_at_a_random_moment_then_the_same_command_is_exact(
     if killed:
         _check_the_checkpoint_claims_only_written_items(server, backup, tmp_path / "state")
         second = ddbctl(server, *command)
-        out, err = second.communicate(timeout=300)
+        _, err = second.communicate(timeout=300)
         assert second.returncode == 0, err.decode()
     else:
         assert first.returncode == 0

@@ -240,8 +240,9 @@ def test_select_count_answers_the_count_without_items(server: LocalDynamoDB) -> 
     client.create_table(**simple_table())
     settled(client)
     for start in range(0, 60, 20):
-        client.batch_write_item(RequestItems={"orders": [
-            {"PutRequest": {"Item": {"pk": {"S": f"k{n:02d}"}, "n": {"N": str(n)}}}} for n in range(start, start + 20)]})
+        puts = [{"PutRequest": {"Item": {"pk": {"S": f"k{n:02d}"}, "n": {"N": str(n)}}}}
+                for n in range(start, start + 20)]
+        client.batch_write_item(RequestItems={"orders": puts})
     whole = client.scan(TableName="orders", Select="COUNT", ConsistentRead=True)
     assert whole["Count"] == whole["ScannedCount"] == 60 and "Items" not in whole
     filtered = client.scan(TableName="orders", Select="COUNT", FilterExpression="#n >= :v",

@@ -70,9 +70,9 @@ class MotoFixes:
     def handle(self, request: DynamoRequest, send: Send) -> WireResponse:
         """Send ``request`` to moto with ``send``; moto's answer, corrected."""
         operation = request.operation
-        if request.target_prefix == DYNAMODB_TARGET_PREFIX and operation in _COUNTING:
-            if request.payload.get("Select") == "COUNT":
-                return self._count_only(request, send)
+        counting = operation in _COUNTING and request.payload.get("Select") == "COUNT"
+        if request.target_prefix == DYNAMODB_TARGET_PREFIX and counting:
+            return self._count_only(request, send)
         if request.target_prefix != DYNAMODB_TARGET_PREFIX or operation not in _DESCRIBING:
             return send(request)
         payload = request.payload
