@@ -95,6 +95,7 @@ def test_only_the_environments_tables_are_backed_up(
     create_table(dynamodb, "other-prefix-orders")
     result = backup(settings_for(dynamodb), str(tmp_path / "b"))
     assert [t.logical for t in result.tables] == ["orders"]
+    assert verify_backup(str(tmp_path / "b")).items == 0, "an empty table is a valid, empty export"
     staging = backup(settings_for(dynamodb, "staging"), str(tmp_path / "s"))
     assert [t.physical for t in staging.tables] == [physical("orders", "staging")]
 

@@ -161,6 +161,7 @@ def backup(
     store = open_store(location, settings)
     complete = _complete_manifest(store, settings)
     if complete is not None:
+        clean_up(store)  # a run killed between the manifest and its clean-up left its state behind
         return BackupResult(store.describe(), True, True, complete)
     context = context or connect(settings, concurrency=max(options.concurrency * options.workers // 2, 8))
     state = _read_state(store, settings, options) or _new_state(store, settings, options, context)
@@ -294,7 +295,7 @@ class _Run:
             return BackupResult(self.store.describe(), False, tables=tuple(done), failed=tuple(failed))
         manifest = self._manifest(done)
         self.store.write_bytes(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
-        self._clean_up()
+        clean_up(self.store)
         return BackupResult(self.store.describe(), True, False, manifest, tuple(done))
 
     def one_table(self, logical: str, entry: dict[str, Any]) -> TableBackup:
@@ -372,13 +373,13 @@ class _Run:
             "tables": tables,
         }
 
-    def _clean_up(self) -> None:
-        """The run state is no longer needed once the manifest is written (best effort)."""
-        if isinstance(self.store, LocalStore):
-            shutil.rmtree(self.store.root / STATE_DIR, ignore_errors=True)
-            return
-        for key in self.store.list(STATE_DIR + "/"):
-            self.store.delete(key)
+def clean_up(store: Store) -> None:
+    """Remove the run state (checkpoints, staging) once the manifest is written; best effort."""
+    if isinstance(store, LocalStore):
+        shutil.rmtree(store.root / STATE_DIR, ignore_errors=True)
+        return
+    for key in store.list(STATE_DIR + "/"):
+        store.delete(key)
 
 
 class _Staging:
