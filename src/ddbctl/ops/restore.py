@@ -141,6 +141,10 @@ def restore(
     state_dir = options.state_dir or default_state_dir(source.describe(), target)
     state, resumed = RestoreState.open(state_dir, source.fingerprint, target)
     result = RestoreResult(source.describe(), source.kind, state_dir, resumed=resumed)
+    others = sorted(state.unwritten_tables() - set(selected))
+    if others:
+        raise ConfigError(f"{state_dir} holds unwritten items of table(s) {', '.join(others)}, not selected now",
+                          hint="run the restore again with those tables too (or without --table)")
 
     context = context or connect(settings, concurrency=options.concurrency)
     dynamo = context.dynamo
