@@ -226,7 +226,8 @@ def _desired(source: RestoreSource, selected: dict[str, SourceTable], namespace:
 
 
 def _check_owned(table: LiveTable, namespace: Namespace) -> None:
-    """The one ownership rule restore applies to an existing table: its name (by construction) and its tag."""
+    """The one ownership rule restore applies to an existing table: its name (by construction) and its
+    ``Environment`` tag. (The same rule as ``ddbctl.ownership`` on branch ``own``: switch to it there.)"""
     tag = {t["Key"]: t["Value"] for t in table.tags}.get("Environment")
     if tag != namespace.environment:
         raise UnsafeChange(
