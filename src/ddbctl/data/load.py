@@ -328,8 +328,11 @@ class Loader:
         pending[:] = [write for write in pending if id(write) not in done_ids]
         self.tracker.done(done)
         if self._bucket is not None:
-            used = consumed if consumed is not None else sum(write.wcu for write in done)
-            self._bucket.adjust(used - estimate)
+            # Unprocessed writes are paid again when retried; units beyond the estimate (index writes)
+            # are paid now. A report below the estimate is not trusted: the cap stays a cap.
+            done_estimate = sum(write.wcu for write in done)
+            extra = max(0.0, consumed - done_estimate) if consumed is not None else 0.0
+            self._bucket.adjust(extra - (estimate - done_estimate))
         with self._lock:
             result = self._result
             result.calls += 1
