@@ -9,6 +9,10 @@ local server (run in this process; every tool under test runs as a child process
   PYTHONPATH) vs a bare one-segment boto3 scan that only counts. Targets: ddbctl >= 2x faster than
   dynamodump and within 1.15x of the bare scan. CPU seconds per 100,000 items for ddbctl and dynamodump.
 - memory: peak RSS of `ddbctl backup` of one table at 20,000 and at 200,000 items; target ratio <= 1.2.
+- restore: `ddbctl restore` (from ddbctl's backup of the big table) vs dynamodump's restore (from its
+  dump) vs a bare one-thread BatchWriteItem loop (reading ddbctl's export files), each into a new table
+  (created in the timed run by each tool), then counted: targets: ddbctl faster than both, 0 items lost.
+- restore-memory: peak RSS of `ddbctl restore` of the memory phase's backups; target ratio <= 1.2.
 
 Each phase is one function taking the shared ``Bench`` and returning its figures, listed in PHASES:
 the restore half adds its own (fixture, restore) without touching these.
@@ -237,10 +241,148 @@ def phase_memory(bench: Bench) -> dict[str, Any]:
     return {"peak_rss_kb": peaks, "ratio": ratio}
 
 
+# -- restore -----------------------------------------------------------------------------------------------
+
+BARE_LOAD = """
+import base64, gzip, json, sys, boto3
+from botocore.config import Config
+
+def wire(value):
+    (kind, inner), = value.items()
+    if kind == "B":
+        return {"B": base64.b64decode(inner)}
+    if kind == "BS":
+        return {"BS": [base64.b64decode(member) for member in inner]}
+    if kind == "M":
+        return {"M": {name: wire(member) for name, member in inner.items()}}
+    if kind == "L":
+        return {"L": [wire(member) for member in inner]}
+    return value
+
+client = boto3.client("dynamodb", config=Config(retries={"mode": "standard", "total_max_attempts": 8}))
+table, files = sys.argv[1], sys.argv[2:]
+
+def send(puts):
+    while puts:
+        puts = client.batch_write_item(RequestItems={table: puts}).get("UnprocessedItems", {}).get(table, [])
+
+batch = []
+for path in files:
+    with gzip.open(path, "rb") as lines:
+        for line in lines:
+            item = json.loads(line)["Item"]
+            batch.append({"PutRequest": {"Item": {name: wire(value) for name, value in item.items()}}})
+            if len(batch) == 25:
+                send(batch)
+                batch = []
+send(batch)
+"""
+
+
+def restore_sources(bench: Bench) -> tuple[Path, Path]:
+    """The big table backed up once by each tool: ddbctl's backup and dynamodump's dump (made if missing)."""
+    backup, dump = bench.work / "restore-from-ddbctl", bench.work / "restore-from-dump"
+    if not (backup / "ddbctl-backup.json").exists():
+        run(ddbctl_backup(bench, _fresh(backup), "--table", "orders"), bench.env)
+    if not (dump / BIG).exists():
+        port = bench.server.endpoint_url.rsplit(":", 1)[1]
+        run([sys.executable, "-m", "dynamodump.dynamodump", "-m", "backup", "-r", "us-east-1", "-s", BIG,
+             "--host", "127.0.0.1", "--port", port, "--accessKey", "bench", "--secretKey", "bench",
+             "--dumpPath", str(_fresh(dump)), "--log", "WARNING"], bench.env)
+    return backup, dump
+
+
+def count_and_drop(bench: Bench, table: str) -> int:
+    """Items in a restored table (Scan, Select=COUNT), then the table is dropped to keep the server small."""
+    client = bench.server.client(max_attempts=8)
+    count = int(client.scan(TableName=table, Select="COUNT", ConsistentRead=True)["Count"])
+    client.delete_table(TableName=table)
+    return count
+
+
+def with_new_table(bench: Bench, table: str, command: list[str]) -> Sample:
+    """Create ``table``, then run ``command``: both timed (ddbctl restore creates its table in its run)."""
+    started = time.perf_counter()
+    create_table(bench.server, table)
+    sample = run(command, bench.env)
+    return Sample(time.perf_counter() - started, sample.cpu, sample.max_rss_kb)
+
+
+def phase_restore(bench: Bench) -> dict[str, Any]:
+    """`ddbctl restore` vs dynamodump's restore vs a bare one-thread BatchWriteItem loop, of the big table
+    into a new table each run (the tools interleaved, so load on the machine is shared)."""
+    backup, dump = restore_sources(bench)
+    data_files = sorted(str(path) for path in backup.glob("tables/orders/AWSDynamoDB/*/data/*.json.gz"))
+    port = bench.server.endpoint_url.rsplit(":", 1)[1]
+    samples: dict[str, list[Sample]] = {"ddbctl": [], "dynamodump": [], "bare": []}
+    lost: dict[str, list[int]] = {name: [] for name in samples}
+    for number in range(bench.runs):
+        environment = f"restore{number}"
+        samples["ddbctl"].append(run(ddbctl("--endpoint-url", bench.server.endpoint_url, "-o", "json",
+                                            "-e", environment, "restore", "--from", str(backup), "--state-dir",
+                                            str(_fresh(bench.work / f"state-{number}"))), bench.env))
+        lost["ddbctl"].append(bench.items - count_and_drop(bench, f"{PREFIX}-{environment}-orders"))
+        # dynamodump cannot create the table here (it copies DescribeTable's empty GlobalSecondaryIndexes list
+        # into CreateTable, which is refused): its table is created first, timed with it, and it loads the data
+        # with --dataOnly. The bare loop's table likewise.
+        target = f"{PREFIX}-dynamodump{number}-orders"
+        dynamodump_restore = [
+            sys.executable, "-m", "dynamodump.dynamodump", "-m", "restore", "-r", "us-east-1", "-s", BIG, "-d", target,
+            "--host", "127.0.0.1", "--port", port, "--accessKey", "bench", "--secretKey", "bench",
+            "--dumpPath", str(dump), "--dataOnly", "--noConfirm", "--log", "WARNING"]
+        samples["dynamodump"].append(with_new_table(bench, target, dynamodump_restore))
+        lost["dynamodump"].append(bench.items - count_and_drop(bench, target))
+        target = f"{PREFIX}-bare{number}-orders"
+        samples["bare"].append(with_new_table(bench, target, [sys.executable, "-c", BARE_LOAD, target, *data_files]))
+        lost["bare"].append(bench.items - count_and_drop(bench, target))
+        print(f"  run {number + 1}: " + ", ".join(f"{name} {s[-1].seconds:.2f} s (lost {lost[name][-1]})"
+                                                  for name, s in samples.items()), flush=True)
+    median = {name: statistics.median(s.seconds for s in runs) for name, runs in samples.items()}
+    cpu = {name: statistics.median(s.cpu for s in runs) / bench.items * 100_000 for name, runs in samples.items()}
+    figures = {
+        "median_seconds": median,
+        "runs_seconds": {name: [round(s.seconds, 2) for s in runs] for name, runs in samples.items()},
+        "items_lost": lost,
+        "cpu_seconds_per_100k_items": cpu,
+        "dynamodump_over_ddbctl": median["dynamodump"] / median["ddbctl"],
+        "bare_over_ddbctl": median["bare"] / median["ddbctl"],
+    }
+    print(f"restore of {bench.items} items, medians of {bench.runs} runs:")
+    for name in samples:
+        print(f"  {name:<11} {median[name]:7.2f} s   CPU {cpu[name]:6.2f} s per 100,000 items   "
+              f"lost {max(lost[name])}")
+    print(f"  dynamodump / ddbctl: {figures['dynamodump_over_ddbctl']:.2f}x (target > 1)")
+    print(f"  bare loop / ddbctl:  {figures['bare_over_ddbctl']:.2f}x (target > 1)", flush=True)
+    return figures
+
+
+def phase_restore_memory(bench: Bench) -> dict[str, Any]:
+    """Peak RSS of `ddbctl restore` of the memory phase's backups (made here if that phase did not run)."""
+    peaks: dict[int, int] = {}
+    for size in sorted(bench.memory_sizes):
+        source = bench.work / f"memory-{size}"
+        if not (source / "ddbctl-backup.json").exists():
+            raise SystemExit("the restore-memory phase restores the memory phase's backups: run both")
+        environment = f"memory{size}"
+        sample = run(ddbctl("--endpoint-url", bench.server.endpoint_url, "-o", "json", "-e", environment,
+                            "restore", "--from", str(source), "--state-dir",
+                            str(_fresh(bench.work / f"state-memory-{size}"))), bench.env)
+        lost = size - count_and_drop(bench, f"{PREFIX}-{environment}-memory")
+        peaks[size] = sample.max_rss_kb
+        print(f"  ddbctl restore of {size} items: peak RSS {sample.max_rss_kb / 1024:.1f} MB, "
+              f"{sample.seconds:.1f} s, lost {lost}", flush=True)
+    smallest, largest = min(peaks), max(peaks)
+    ratio = peaks[largest] / peaks[smallest]
+    print(f"  peak RSS {largest} / {smallest} items: {ratio:.2f}x (target <= 1.2x)", flush=True)
+    return {"peak_rss_kb": peaks, "ratio": ratio}
+
+
 PHASES: dict[str, Callable[[Bench], dict[str, Any]]] = {
     "fixture": phase_fixture,
     "backup": phase_backup,
     "memory": phase_memory,
+    "restore": phase_restore,
+    "restore-memory": phase_restore_memory,
 }
 
 
@@ -253,7 +395,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     phases = [name.strip() for name in args.phases.split(",") if name.strip()]
-    if "fixture" not in phases and set(phases) & {"backup"}:
+    if "fixture" not in phases and set(phases) & {"backup", "restore"}:
         phases.insert(0, "fixture")
     with LocalServer() as server, tempfile.TemporaryDirectory(prefix="ddbctl-bench-data-") as work:
         bench = Bench(local_dynamodb(server), Path(work), args.runs, args.items,

@@ -233,3 +233,23 @@ def test_reset_drops_the_managed_kms_key(dynamodb: LocalDynamoDB) -> None:
     after = client.create_table(**simple_table(SSESpecification=sse))["TableDescription"]["SSEDescription"]
     assert KMS_KEY_ARN.match(after["KMSMasterKeyArn"])
     assert after["KMSMasterKeyArn"] != before["KMSMasterKeyArn"]
+
+
+def test_select_count_answers_the_count_without_items(server: LocalDynamoDB) -> None:
+    client = server.client()
+    client.create_table(**simple_table())
+    settled(client)
+    for start in range(0, 60, 20):
+        puts = [{"PutRequest": {"Item": {"pk": {"S": f"k{n:02d}"}, "n": {"N": str(n)}}}}
+                for n in range(start, start + 20)]
+        client.batch_write_item(RequestItems={"orders": puts})
+    whole = client.scan(TableName="orders", Select="COUNT", ConsistentRead=True)
+    assert whole["Count"] == whole["ScannedCount"] == 60 and "Items" not in whole
+    filtered = client.scan(TableName="orders", Select="COUNT", FilterExpression="#n >= :v",
+                           ExpressionAttributeNames={"#n": "n"}, ExpressionAttributeValues={":v": {"N": "45"}})
+    assert filtered["Count"] == 15 and filtered["ScannedCount"] == 60 and "Items" not in filtered
+    paged = client.scan(TableName="orders", Select="COUNT", Limit=25)
+    assert paged["Count"] == 25 and "LastEvaluatedKey" in paged and "Items" not in paged
+    queried = client.query(TableName="orders", Select="COUNT", KeyConditionExpression="pk = :k",
+                           ExpressionAttributeValues={":k": {"S": "k07"}})
+    assert queried["Count"] == 1 and "Items" not in queried

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ddbctl.data.load import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, TokenBucket, Tracker, Write, _next_batch, item_key
+from ddbctl.data.items import item_size, to_file_item
+from ddbctl.data.load import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_ITEMS,
+    TokenBucket,
+    Tracker,
+    Write,
+    _next_batch,
+    item_key,
+    request_bytes,
+    write_units,
+)
+
+from ..data.strategies import ITEMS
 
 
 def write(key: str, line: int, size: int = 100, table: str = "t") -> Write:
     item = {"pk": {"S": key}, "n": {"N": str(line)}}
-    return Write(table, item, ("pk",), item_key(item, ("pk",)), size, "f", line)
+    return Write(table, item, ("pk",), item_key(item, ("pk",)), size, 1, "f", line)
 
 
 def test_a_batch_holds_at_most_25_writes_in_input_order() -> None:
@@ -91,3 +107,16 @@ def test_the_bucket_waits_for_the_units_it_lacks() -> None:
     bucket.adjust(10)  # DynamoDB reported 10 more units than estimated
     bucket.take(1)
     assert slept[-1] == 1.1
+
+
+@settings(max_examples=300)
+@given(ITEMS)
+def test_the_request_size_bound_is_never_below_what_botocore_sends(item: dict[str, Any]) -> None:
+    size = item_size(item)
+    sent = len(json.dumps({"PutRequest": {"Item": to_file_item(item)}}))
+    assert request_bytes(item, size) >= sent - len('{"PutRequest": {"Item": }}')
+    assert write_units(size) == max(1, -(-size // 1024))
+
+
+def test_the_bound_of_small_items_lets_25_share_a_call() -> None:
+    assert 25 * request_bytes({"pk": {"S": "x"}}, 2000) <= MAX_BATCH_BYTES

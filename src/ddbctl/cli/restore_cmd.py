@@ -25,7 +25,7 @@ from .state import (
 class _Progress:
     """Items written per table, at most every two seconds, on stderr (text mode only)."""
 
-    def __init__(self, state: CliState, total: int | None = None) -> None:
+    def __init__(self, state: CliState) -> None:
         self.state = state
         self.written = 0
         self.started = time.monotonic()

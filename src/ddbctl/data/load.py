@@ -18,6 +18,7 @@ Memory stays flat: the reader blocks on bounded per-worker queues.
 
 from __future__ import annotations
 
+import json
 import math
 import queue
 import random
@@ -29,11 +30,12 @@ from typing import Any
 
 from ..aws import Dynamo
 from ..errors import AwsError, EndpointError
-from .items import Item
+from .items import Item, to_file_item
 
 MAX_BATCH_ITEMS = 25
 MAX_BATCH_BYTES = 16 * 1024 * 1024 - 64 * 1024  # DynamoDB's 16 MB per call, minus room for the envelope
 WRITE_UNIT_BYTES = 1024
+SMALL_ITEM_BYTES = 2000
 RETRYABLE_CODES = frozenset({
     "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
     "InternalServerError", "InternalFailure", "ServiceUnavailable", "LimitExceededException",
@@ -49,15 +51,29 @@ class Write:
     item: Item
     key_names: tuple[str, ...]
     key: Hashable  # item_key(item, key_names)
-    size: int
+    size: int  # an upper bound of its bytes in the request (request_bytes)
+    wcu: int  # write units of one put: write_units(item_size(item))
     source: str
     line: int
     first_try: float | None = None
     attempts: int = 0
 
-    @property
-    def wcu(self) -> int:
-        return max(1, math.ceil(self.size / WRITE_UNIT_BYTES))
+
+def write_units(item_size: int) -> int:
+    """Write units of one put: one per KB of the item (DynamoDB's item size), at least one."""
+    return max(1, math.ceil(item_size / WRITE_UNIT_BYTES))
+
+
+def request_bytes(item: Item, item_size: int) -> int:
+    """An upper bound of the item's bytes in a BatchWriteItem request body.
+
+    botocore writes JSON with spaces after separators and non-ASCII as \\uXXXX escapes (at most 3x the
+    UTF-8 bytes), and a number's text may be ~90x its size in DynamoDB's accounting (leading zeros of
+    0.000...1). A small item is bounded by that without encoding it (270 x 2000 B: 25 stay under 16 MB);
+    a larger one is measured."""
+    if item_size <= SMALL_ITEM_BYTES:
+        return item_size * 270 + 1024
+    return len(json.dumps(to_file_item(item))) + 64
 
 
 @dataclass(frozen=True)
@@ -312,8 +328,11 @@ class Loader:
         pending[:] = [write for write in pending if id(write) not in done_ids]
         self.tracker.done(done)
         if self._bucket is not None:
-            used = consumed if consumed is not None else sum(write.wcu for write in done)
-            self._bucket.adjust(used - estimate)
+            # Unprocessed writes are paid again when retried; units beyond the estimate (index writes)
+            # are paid now. A report below the estimate is not trusted: the cap stays a cap.
+            done_estimate = sum(write.wcu for write in done)
+            extra = max(0.0, consumed - done_estimate) if consumed is not None else 0.0
+            self._bucket.adjust(extra - (estimate - done_estimate))
         with self._lock:
             result = self._result
             result.calls += 1

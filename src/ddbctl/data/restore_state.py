@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from .items import Item, dumps_line, loads_line
 
 STATE_FORMAT = "ddbctl-restore-state/1"
@@ -70,8 +71,14 @@ class RestoreState:
             document = json.loads(path.read_bytes())
         except (OSError, ValueError):
             return cls(directory, source, target), False
-        if (not isinstance(document, dict) or document.get("format") != STATE_FORMAT
-                or document.get("source") != source or document.get("target") != target):
+        if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
+            return cls(directory, source, target), False
+        if document.get("source") != source or document.get("target") != target:
+            if document.get("unwritten"):
+                raise ConfigError(
+                    f"{directory} holds items a restore of another backup or target could not write "
+                    f"({', '.join(document['unwritten'])})",
+                    hint="finish that restore first (the same command as then), or pass another --state-dir")
             return cls(directory, source, target), False
         tables = {name: TableStart(bool(entry.get("emptyAtStart"))) for name, entry in document["tables"].items()}
         files = {key: (int(done), bool(complete)) for key, (done, complete) in document["files"].items()}
@@ -112,6 +119,11 @@ class RestoreState:
             for number, raw in enumerate(handle, start=1):
                 table, _, line = raw.partition(b"\t")
                 yield number, table.decode(), loads_line(line)
+
+    def unwritten_tables(self) -> set[str]:
+        """The tables of the items saved in unwritten files not yet complete."""
+        return {table for name in self.unwritten if not self.progress(name)[1]
+                for _, table, _ in self.read_unwritten(name)}
 
     def remove(self) -> None:
         """Forget the restore: it is complete and verified."""

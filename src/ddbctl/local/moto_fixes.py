@@ -43,6 +43,9 @@ Send = Callable[[DynamoRequest], WireResponse]
 TABLE_CLASSES = ("STANDARD_INFREQUENT_ACCESS", "STANDARD")
 # The operations whose answer is a table description ("Table" or "TableDescription").
 _DESCRIBING = frozenset({"CreateTable", "UpdateTable", "DescribeTable", "DeleteTable"})
+_COUNTING = frozenset({"Scan", "Query"})
+_COUNT_KEY = "#ddbctl_count_key"
+_PLAIN_COUNT = frozenset({"TableName", "Select", "ConsistentRead", "ReturnConsumedCapacity"})
 
 
 @dataclass
@@ -68,6 +71,9 @@ class MotoFixes:
     def handle(self, request: DynamoRequest, send: Send) -> WireResponse:
         """Send ``request`` to moto with ``send``; moto's answer, corrected."""
         operation = request.operation
+        counting = operation in _COUNTING and request.payload.get("Select") == "COUNT"
+        if request.target_prefix == DYNAMODB_TARGET_PREFIX and counting:
+            return self._count_only(request, send)
         if request.target_prefix != DYNAMODB_TARGET_PREFIX or operation not in _DESCRIBING:
             return send(request)
         payload = request.payload
@@ -109,6 +115,25 @@ class MotoFixes:
             description.pop("SSEDescription", None)
             if sse is not None:
                 description["SSEDescription"] = sse
+        return json_response(document, response.status, response.request_id)
+
+    def _count_only(self, request: DynamoRequest, send: Send) -> WireResponse:
+        """moto answers Select=COUNT with every item, slowly serialized: ask it for the partition key
+        only, and answer without items, as DynamoDB does."""
+        table = self._moto_table(request.table_key)
+        if table is None:
+            return send(request)
+        if request.operation == "Scan" and not set(request.payload) - _PLAIN_COUNT:
+            count = len(list(table.all_items()))  # the whole table, unfiltered: one page
+            return json_response({"Count": count, "ScannedCount": count})
+        payload = {name: value for name, value in request.payload.items() if name != "Select"}
+        names = {**(payload.get("ExpressionAttributeNames") or {}), _COUNT_KEY: table.hash_key_attr}
+        response = send(request.with_payload({**payload, "ProjectionExpression": _COUNT_KEY,
+                                              "ExpressionAttributeNames": names}))
+        if response.status != 200:
+            return response
+        document = response.json()
+        document.pop("Items", None)
         return json_response(document, response.status, response.request_id)
 
     # -- moto's tables -----------------------------------------------------------------------------

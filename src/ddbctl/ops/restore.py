@@ -25,8 +25,8 @@ from typing import Any
 
 from ..aws import Dynamo, LiveTable
 from ..config import Settings
-from ..data.items import Item, dumps_line, item_checksum
-from ..data.load import RETRYABLE_CODES, Loader, LoadOptions, Tracker, Write, item_key
+from ..data.items import Item, item_checksum, item_size
+from ..data.load import RETRYABLE_CODES, Loader, LoadOptions, Tracker, Write, item_key, request_bytes, write_units
 from ..data.restore_state import RestoreState, TableStart, default_state_dir
 from ..data.sources import RestoreSource, SourceTable, load_spec, open_source, read_items
 from ..data.store import open_store
@@ -141,6 +141,10 @@ def restore(
     state_dir = options.state_dir or default_state_dir(source.describe(), target)
     state, resumed = RestoreState.open(state_dir, source.fingerprint, target)
     result = RestoreResult(source.describe(), source.kind, state_dir, resumed=resumed)
+    others = sorted(state.unwritten_tables() - set(selected))
+    if others:
+        raise ConfigError(f"{state_dir} holds unwritten items of table(s) {', '.join(others)}, not selected now",
+                          hint="run the restore again with those tables too (or without --table)")
 
     context = context or connect(settings, concurrency=options.concurrency)
     dynamo = context.dynamo
@@ -149,7 +153,7 @@ def restore(
         if logical in live:
             _check_owned(live[logical], namespace)
     rules = _check_keys(source, selected, desired, live, namespace)
-    expected = {logical: _validate(source, selected[logical], rules[logical]) for logical in selected}
+    expected = {logical: _validate(source, selected[logical], rules[logical], options.verify) for logical in selected}
     for logical, table in selected.items():
         if table.item_count is not None and table.item_count != expected[logical].count:
             raise BackupError(f"{source.describe()}", None, f"table {logical}: the manifest promises "
@@ -222,7 +226,8 @@ def _desired(source: RestoreSource, selected: dict[str, SourceTable], namespace:
 
 
 def _check_owned(table: LiveTable, namespace: Namespace) -> None:
-    """The one ownership rule restore applies to an existing table: its name (by construction) and its tag."""
+    """The one ownership rule restore applies to an existing table: its name (by construction) and its
+    ``Environment`` tag. (The same rule as ``ddbctl.ownership`` on branch ``own``: switch to it there.)"""
     tag = {t["Key"]: t["Value"] for t in table.tags}.get("Environment")
     if tag != namespace.environment:
         raise UnsafeChange(
@@ -262,8 +267,9 @@ def _key_text(spec: TableSpec) -> str:
     return ", ".join(f"{name} {kind} {key_type}" for key_type, name, kind in _key_signature(spec))
 
 
-def _validate(source: RestoreSource, table: SourceTable, rule: _KeyRule) -> _Expected:
-    """Read every data file of a table once: BackupError (file, line) on the first bad item."""
+def _validate(source: RestoreSource, table: SourceTable, rule: _KeyRule, checksums: bool) -> _Expected:
+    """Read every data file of a table once: BackupError (file, line) on the first bad item; the item
+    count, and with ``checksums`` the sum of the item checksums."""
     expected = _Expected()
     for file in table.files:
         count = 0
@@ -272,7 +278,8 @@ def _validate(source: RestoreSource, table: SourceTable, rule: _KeyRule) -> _Exp
             if problem is not None:
                 raise BackupError(source.store.location(file.key), line, problem)
             count += 1
-            expected.checksum_sum = (expected.checksum_sum + _checksum_value(item)) % CHECKSUM_MODULUS
+            if checksums:
+                expected.checksum_sum = (expected.checksum_sum + _checksum_value(item)) % CHECKSUM_MODULUS
         if file.item_count is not None and count != file.item_count:
             raise BackupError(source.store.location(file.key), None,
                               f"the manifest promises {file.item_count} items, the file holds {count}")
@@ -331,8 +338,9 @@ def _load(dynamo: Dynamo, source: RestoreSource, selected: dict[str, SourceTable
 
     def write(logical: str, item: Item, where: str, line: int) -> Write:
         names = rules[logical].key_names
-        return Write(namespace.physical(logical), item, names, item_key(item, names), len(dumps_line(item)),
-                     where, line)
+        size = item_size(item)
+        return Write(namespace.physical(logical), item, names, item_key(item, names), request_bytes(item, size),
+                     write_units(size), where, line)
 
     def leftovers(tracker: Tracker) -> Iterator[Write]:
         for name in list(state.unwritten):
