@@ -312,7 +312,8 @@ def test_a_rerun_continues_the_restores_and_imports_an_interrupted_run_started(
         tmp_path: Path) -> None:
     from ddbctl.local import AwsLikeOptions  # noqa: PLC0415
 
-    server = local_server_factory(AwsLikeOptions(table_create_seconds=0.1, import_seconds=2.5, restore_seconds=2.5,
+    # Long enough that the re-run, however slowly a loaded machine starts it, finds them still in progress.
+    server = local_server_factory(AwsLikeOptions(table_create_seconds=0.1, import_seconds=8, restore_seconds=8,
                                                  export_seconds=0.1, seed=5))
     specs = _write_specs(tmp_path / "specs", _spec("orders"))
     _production(server, ddbctl, specs, {"orders": 9})
