@@ -11,18 +11,8 @@ BUCKET = "ddbctl-dr"
 
 
 def s3_client(server: LocalDynamoDB) -> Any:
-    """A boto3 S3 client for the local server (the same port serves S3), path-style addressing."""
-    import boto3  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415 - test helper
-    from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
-
-    return boto3.client(
-        "s3",
-        endpoint_url=server.endpoint_url,
-        region_name=server.region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard", "total_max_attempts": 1}),
-    )
+    """A boto3 S3 client for the local server (the same port serves S3)."""
+    return server.s3_client()
 
 
 def simple_table(client: Any, name: str, *, pitr: bool = True, items: int = 0) -> str:

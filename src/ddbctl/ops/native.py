@@ -292,7 +292,10 @@ class _ImportRun:
         if export_dir is None:
             return None
         wanted = self.source(export_dir)
-        page = self.context.dynamo.call("ListImports", {"TableArn": table["TableArn"]})
+        try:
+            page = self.context.dynamo.call("ListImports", {"TableArn": table["TableArn"]})
+        except AwsError:  # a server without ListImports (or no permission): the table is simply refused
+            return None
         for summary in page.get("ImportSummaryList", []):
             source = summary.get("S3BucketSource") or {}
             same = all(source.get(key) == value for key, value in wanted.items())
