@@ -196,3 +196,14 @@ def test_s3_store_reads_writes_lists_and_reports(dynamodb: LocalDynamoDB, settin
     assert store.location("k") == f"s3://{BUCKET}/dr/2026/k"
     with pytest.raises(ConfigError, match="the bucket nobucket does not exist"):
         open_store("s3://nobucket/p", settings).write_bytes("k", b"")
+
+
+def test_an_export_repeated_with_its_client_token_is_the_same_export(dynamodb: LocalDynamoDB) -> None:
+    client = dynamodb.client()
+    dynamodb.s3_client().create_bucket(Bucket=BUCKET)
+    arn = simple_table(client, "orders", items=2)
+    first = client.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET, ClientToken="run-1")
+    again = client.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET, ClientToken="run-1")
+    other = client.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET, ClientToken="run-2")
+    assert first["ExportDescription"]["ExportArn"] == again["ExportDescription"]["ExportArn"]
+    assert other["ExportDescription"]["ExportArn"] != first["ExportDescription"]["ExportArn"]

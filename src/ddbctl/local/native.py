@@ -123,6 +123,10 @@ class NativeJobs:
             raise DynamoError(
                 "PointInTimeRecoveryUnavailableException", f"Point in time recovery is not enabled for table '{name}'"
             )
+        token = payload.get("ClientToken")
+        for job in self.exports.values():  # a repeated request (same token, same table): the same export
+            if token and job.description.get("ClientToken") == token and job.description["TableArn"] == table_arn:
+                return {"ExportDescription": job.describe(self.clock())}
         export_format = payload.get("ExportFormat") or "DYNAMODB_JSON"
         if export_format != "DYNAMODB_JSON":
             raise validation_error(f"ExportFormat {export_format} is not supported by the local server")

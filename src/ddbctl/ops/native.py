@@ -14,6 +14,7 @@ step defined here. Every restore refuses an existing target table before any cal
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -186,11 +187,16 @@ class _ExportRun:
             return exc
 
     def _params(self, logical: str, table: LiveTable) -> Json:
+        prefix = join(self.store.prefix, table_dir_key(logical))
+        since = self.options.incremental_since
+        # Idempotent for 8 hours: a run killed before it recorded the ARN gets the same export back.
+        token = hashlib.sha256(f"{self.store.bucket}/{prefix}|{table.table['TableArn']}|{since}".encode()).hexdigest()
         params: Json = {
             "TableArn": table.table["TableArn"],
             "S3Bucket": self.store.bucket,
-            "S3Prefix": join(self.store.prefix, table_dir_key(logical)),
+            "S3Prefix": prefix,
             "ExportFormat": "DYNAMODB_JSON",
+            "ClientToken": token[:32],
         }
         if self.options.bucket_owner:
             params["S3BucketOwner"] = self.options.bucket_owner
