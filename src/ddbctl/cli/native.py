@@ -175,10 +175,10 @@ def with_native_restore(command: click.Command) -> click.Command:
 
     def active(mine: dict[str, Any]) -> bool:
         chosen = [flag for flag, name in (("--native", "native"), ("--point-in-time", "point_in_time"),
-                                          ("--snapshot", "snapshot")) if mine[name]]
+                                          ("--snapshot", "snapshot")) if mine[name] not in (None, False)]
         if len(chosen) > 1:
             raise click.UsageError(f"{' and '.join(chosen)} exclude each other")
-        if mine["from_environment"] and not (mine["point_in_time"] or mine["snapshot"]):
+        if mine["from_environment"] and mine["point_in_time"] is None and mine["snapshot"] is None:
             raise click.UsageError("--from-environment applies only with --point-in-time or --snapshot")
         return bool(chosen)
 
@@ -187,7 +187,8 @@ def with_native_restore(command: click.Command) -> click.Command:
                                                ("--write-rate", "write_rate"), ("--state-dir", "state_dir"))
                        if theirs.get(name)]
         if client_only:
-            raise click.UsageError(f"{', '.join(client_only)} apply to the client restore (--from DIR) only")
+            verb = "applies" if len(client_only) == 1 else "apply"
+            raise click.UsageError(f"{', '.join(client_only)} {verb} to the client restore (--from DIR) only")
         tables = tuple(theirs.get("tables") or ()) or None
         directory: Path | None = theirs.get("directory")
         concurrency = int(theirs.get("concurrency") or 8)
@@ -205,7 +206,7 @@ def with_native_restore(command: click.Command) -> click.Command:
                                            "--point-in-time or --snapshot")
                 options = RestoreOptions(tables=tables, concurrency=concurrency, directory=directory,
                                          source_environment=mine["from_environment"] or "production")
-                if mine["point_in_time"]:
+                if mine["point_in_time"] is not None:
                     _check_not_same(settings, options)
                     when = None if mine["point_in_time"] == LATEST else parse_time(mine["point_in_time"])
                     result = pitr_restore(settings, when, options, _events(state))

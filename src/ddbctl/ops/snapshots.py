@@ -105,6 +105,9 @@ def take_snapshots(settings: Settings, tables: Iterable[str] | None = None, opti
     options = options or NativeOptions()
     context = context or connect(settings, concurrency=options.concurrency)
     live = environment_tables(context, list(tables) if tables is not None else options.tables)
+    if not live.tables:
+        raise ConfigError(f"environment {settings.environment} has no tables to snapshot",
+                          hint="check -e/--environment and --prefix")
     return NativeResult(settings.environment, snapshot_tables(context, live.tables.items(), options,
                                                                events or NativeEvents()))
 
