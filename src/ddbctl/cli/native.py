@@ -307,7 +307,10 @@ def _print_native(state: CliState, result: NativeResult, done: str) -> None:
             state.out.print(f"{mark} {job.physical}: {job.detail}", highlight=False)
         if result.report is not None:
             print_report(state, result.report, result.plan)
-        if result.ok:
+        if result.ok and result.plan is not None and result.plan.held:
+            state.out.print("restored; destructive steps were held (see above): `ddbctl apply --allow-destroy` "
+                            "runs them", highlight=False)
+        elif result.ok:
             state.out.print(done, highlight=False)
     if not result.ok:
         raise SystemExit(EXIT_FAILED)
