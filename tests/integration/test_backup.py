@@ -60,7 +60,7 @@ def test_a_backup_of_every_type_is_exact_and_verifies(
     assert set(manifest["tables"]) == {"orders", "ledger"}
     entry = manifest["tables"]["orders"]
     assert entry["physical"] == physical("orders") and entry["itemCount"] == len(orders)
-    assert len(entry["files"]) > 4, "files rolled at the size limit"
+    assert len(entry["files"]) > 2, "files rolled at the size limit (2 segments)"
     spec = json.loads((tmp_path / "b" / entry["spec"]).read_text())
     assert spec["TableName"] == "orders" and spec["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
     assert_same_items(backup_items(tmp_path / "b", entry["export"]), scan_all(awslike_dynamodb, physical("orders")),
@@ -165,10 +165,10 @@ def test_a_backup_killed_at_a_random_moment_continues_exactly_when_run_again(
     server = local_server_factory(aws_like=SLOW)
     create_table(server, physical("orders"))
     create_table(server, physical("ledger"), ("account", "N"), ("entry", "S"))
-    orders = every_type_items(900, seed=seed)
+    orders = every_type_items(500, seed=seed)
     put_items(server, physical("orders"), orders)
-    put_items(server, physical("ledger"), [{"account": {"N": str(n)}, "entry": {"S": "e"}} for n in range(150)])
-    pages = 900 // 20 + 150 // 20 + 8
+    put_items(server, physical("ledger"), [{"account": {"N": str(n)}, "entry": {"S": "e"}} for n in range(100)])
+    pages = 500 // 20 + 100 // 20 + 8
     rng = random.Random(seed)
     stop_after = rng.randint(0, pages)
     stop = signal.SIGINT if seed == 5 else signal.SIGKILL
@@ -197,7 +197,7 @@ def test_a_backup_killed_at_a_random_moment_continues_exactly_when_run_again(
         assert len(scans(server)) < interrupted_scans, "the re-run continued from the checkpoints"
 
     checked = verify_backup(str(directory))
-    assert checked.items == 1050
+    assert checked.items == 600
     manifest = json.loads((directory / MANIFEST).read_text())
     assert_same_items(backup_items(directory, manifest["tables"]["orders"]["export"]), orders, "id")
     assert_same_items(backup_items(directory, manifest["tables"]["ledger"]["export"]),
