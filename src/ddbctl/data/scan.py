@@ -35,7 +35,7 @@ from .items import Item, dumps_line, from_file_item, to_file_item
 from .store import Store, join
 
 SEGMENT_BYTES = 128 * 1024 * 1024  # default: one segment per 128 MiB of TableSizeBytes ...
-MIN_SEGMENTS = 4  # ... but at least 4, so round trips overlap even on a small table ...
+MIN_SEGMENTS = 2  # ... but at least 2, so one page is read while another is written ...
 MAX_SEGMENTS = 256  # ... and at most 256 (more only with --segments)
 MAX_WORKERS = 8  # segments scanned at once per table
 FILE_BYTES = 64 * 1024 * 1024  # a data file is rolled after this many uncompressed bytes
@@ -51,7 +51,7 @@ RETRY_CAP = 20.0
 
 
 def default_segments(table_size_bytes: int) -> int:
-    """TotalSegments for a table: one per 128 MiB of TableSizeBytes, at least 4, at most 256."""
+    """TotalSegments for a table: one per 128 MiB of TableSizeBytes, at least 2, at most 256."""
     return max(MIN_SEGMENTS, min(MAX_SEGMENTS, math.ceil(max(0, table_size_bytes) / SEGMENT_BYTES)))
 
 
