@@ -21,6 +21,7 @@ the restore half adds its own (fixture, restore) without touching these.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -30,13 +31,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from common import ROOT, ddbctl
+from ddbctl.data.exportfmt import (
+    DataFile,
+    DataFileWriter,
+    data_file_key,
+    start_export,
+    summary_document,
+    write_manifests,
+)
+from ddbctl.data.items import dumps_line, to_file_item
+from ddbctl.data.store import LocalStore
 from ddbctl.local import LocalServer
 from ddbctl.local.pytest_plugin import LocalDynamoDB, local_dynamodb
 
@@ -279,16 +290,59 @@ send(batch)
 """
 
 
-def restore_sources(bench: Bench) -> tuple[Path, Path]:
-    """The big table backed up once by each tool: ddbctl's backup and dynamodump's dump (made if missing)."""
-    backup, dump = bench.work / "restore-from-ddbctl", bench.work / "restore-from-dump"
-    if not (backup / "ddbctl-backup.json").exists():
-        run(ddbctl_backup(bench, _fresh(backup), "--table", "orders"), bench.env)
-    if not (dump / BIG).exists():
-        port = bench.server.endpoint_url.rsplit(":", 1)[1]
-        run([sys.executable, "-m", "dynamodump.dynamodump", "-m", "backup", "-r", "us-east-1", "-s", BIG,
-             "--host", "127.0.0.1", "--port", port, "--accessKey", "bench", "--secretKey", "bench",
-             "--dumpPath", str(_fresh(dump)), "--log", "WARNING"], bench.env)
+def fixture_items(first: int, count: int, seed: int = 1) -> Iterator[dict[str, Any]]:
+    """The items ``load`` puts in the big table, generated the same way (same chunks, same seeds)."""
+    for start in range(first, first + count, 2_500):
+        rng = random.Random(seed * 1_000_003 + start)
+        for number in range(start, min(first + count, start + 2_500)):
+            yield mixed_item(number, rng)
+
+
+def restore_sources(bench: Bench, count: int, name: str = "orders") -> tuple[Path, Path]:
+    """The big table's items as a ddbctl backup and as a dynamodump dump, written directly (the same
+    bytes their backups write; scanning them out of moto again would only time moto's Scan)."""
+    backup, dump = bench.work / f"restore-{name}-{count}-ddbctl", bench.work / f"restore-{name}-{count}-dump"
+    if (backup / "ddbctl-backup.json").exists():
+        return backup, dump
+    store = LocalStore(_fresh(backup))
+    physical = f"{PREFIX}-{name}"
+    spec = {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                     {"AttributeName": "sk", "AttributeType": "S"}]}
+    store.write_bytes(f"schemas/{name}.json", json.dumps(spec, indent=2).encode())
+    export_dir = f"tables/{name}/AWSDynamoDB/01700000000000-bench"
+    start_export(store, export_dir)
+    pages = dump / physical / "data"
+    pages.mkdir(parents=True, exist_ok=True)
+    data_files: list[DataFile] = []
+    items = fixture_items(0, count)
+    while True:
+        chunk = list(itertools.islice(items, 20_000))  # a data file of 20,000 items, 20 dump pages of 1,000
+        if not chunk:
+            break
+        writer = DataFileWriter(bench.work / "part.json.gz")
+        writer.write_lines(b"".join(dumps_line(item) for item in chunk), len(chunk))
+        key = data_file_key(export_dir, f"part-{len(data_files):04d}")
+        written = writer.close()
+        store.put_file(key, written.path)
+        data_files.append(written.data_file(key))
+        for start in range(0, len(chunk), 1_000):
+            page = [to_file_item(item) for item in chunk[start:start + 1_000]]
+            number = len(list(pages.iterdir())) + 1
+            (pages / f"{number:04d}.json").write_text(json.dumps({"Items": page, "Count": len(page)}, indent=2))
+    write_manifests(store, export_dir, data_files, summary_document(
+        export_dir=export_dir, item_count=count, start_time="2026-01-01T00:00:00Z", end_time="2026-01-01T00:00:01Z"))
+    described = {**spec, "TableName": physical, "TableStatus": "ACTIVE",  # as DescribeTable answers
+                 "ProvisionedThroughput": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0},
+                 "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"}}
+    (dump / physical / "schema.json").write_text(json.dumps({"Table": described}, indent=2))
+    manifest = {"format": "ddbctl-backup/1", "kind": "scan", "environment": "production", "prefix": PREFIX,
+                "region": "us-east-1", "started": "2026-01-01T00:00:00Z", "completed": "2026-01-01T00:00:01Z",
+                "tables": {name: {"physical": physical, "spec": f"schemas/{name}.json", "export": export_dir,
+                                  "itemCount": count, "files": [{"key": f.key, "itemCount": f.item_count,
+                                                                 "md5Checksum": f.md5} for f in data_files]}}}
+    store.write_bytes("ddbctl-backup.json", json.dumps(manifest, indent=2).encode())
     return backup, dump
 
 
@@ -311,7 +365,7 @@ def with_new_table(bench: Bench, table: str, command: list[str]) -> Sample:
 def phase_restore(bench: Bench) -> dict[str, Any]:
     """`ddbctl restore` vs dynamodump's restore vs a bare one-thread BatchWriteItem loop, of the big table
     into a new table each run (the tools interleaved, so load on the machine is shared)."""
-    backup, dump = restore_sources(bench)
+    backup, dump = restore_sources(bench, bench.items)
     data_files = sorted(str(path) for path in backup.glob("tables/orders/AWSDynamoDB/*/data/*.json.gz"))
     port = bench.server.endpoint_url.rsplit(":", 1)[1]
     samples: dict[str, list[Sample]] = {"ddbctl": [], "dynamodump": [], "bare": []}
@@ -357,12 +411,10 @@ def phase_restore(bench: Bench) -> dict[str, Any]:
 
 
 def phase_restore_memory(bench: Bench) -> dict[str, Any]:
-    """Peak RSS of `ddbctl restore` of the memory phase's backups (made here if that phase did not run)."""
+    """Peak RSS of `ddbctl restore` of one table as the backup grows (backups written like the restore phase's)."""
     peaks: dict[int, int] = {}
     for size in sorted(bench.memory_sizes):
-        source = bench.work / f"memory-{size}"
-        if not (source / "ddbctl-backup.json").exists():
-            raise SystemExit("the restore-memory phase restores the memory phase's backups: run both")
+        source, _ = restore_sources(bench, size, "memory")
         environment = f"memory{size}"
         sample = run(ddbctl("--endpoint-url", bench.server.endpoint_url, "-o", "json", "-e", environment,
                             "restore", "--from", str(source), "--state-dir",
@@ -395,7 +447,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     phases = [name.strip() for name in args.phases.split(",") if name.strip()]
-    if "fixture" not in phases and set(phases) & {"backup", "restore"}:
+    if "fixture" not in phases and set(phases) & {"backup"}:
         phases.insert(0, "fixture")
     with LocalServer() as server, tempfile.TemporaryDirectory(prefix="ddbctl-bench-data-") as work:
         bench = Bench(local_dynamodb(server), Path(work), args.runs, args.items,

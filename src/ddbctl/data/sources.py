@@ -148,7 +148,7 @@ def _native_exports(store: Store, exports: list[str], namespace: Namespace) -> R
     digest = hashlib.sha256()
     for export_key in exports:
         manifest = read_export(store, export_key)
-        summary: dict[str, Any] = dict(getattr(manifest, "summary", {}) or {})
+        summary = manifest.summary
         match = _TABLE_ARN.search(str(summary.get("tableArn", "")))
         physical = match.group(1) if match else None
         # Without a tableArn the table is unnamed (""): --table must name it.

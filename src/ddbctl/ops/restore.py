@@ -153,12 +153,12 @@ def restore(
         if logical in live:
             _check_owned(live[logical], namespace)
     rules = _check_keys(source, selected, desired, live, namespace)
+    starts = _starts(dynamo, namespace, selected, live, state, options.overwrite)
     expected = {logical: _validate(source, selected[logical], rules[logical], options.verify) for logical in selected}
     for logical, table in selected.items():
         if table.item_count is not None and table.item_count != expected[logical].count:
             raise BackupError(f"{source.describe()}", None, f"table {logical}: the manifest promises "
                               f"{table.item_count} items, the data files hold {expected[logical].count}")
-    starts = _starts(dynamo, namespace, selected, live, state, options.overwrite)
 
     missing = sorted(logical for logical in selected if logical not in live)
     if missing:
