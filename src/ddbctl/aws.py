@@ -248,3 +248,94 @@ def _refused_resource(message: str) -> str | None:
 
 def _snake(operation: str) -> str:
     return str(xform_name(operation))
+
+
+# -- S3 (backups) --------------------------------------------------------------------------------------
+
+_S3_MISSING = {"NoSuchKey", "404", "NotFound"}
+_S3_PERMISSIONS = {"GetObject": "s3:GetObject", "PutObject": "s3:PutObject", "HeadObject": "s3:GetObject",
+                   "ListObjectsV2": "s3:ListBucket", "DeleteObject": "s3:DeleteObject"}
+
+
+class S3:
+    """An S3 client for backups: the same explicit retries as Dynamo, ddbctl's errors on failure.
+
+    Its endpoint is ``settings.s3_endpoint_url``: AWS_ENDPOINT_URL_S3, else the DynamoDB endpoint when one
+    is set (``--local`` or ``--endpoint-url``: the local server serves both), else AWS's. Paths address the
+    bucket on a custom endpoint (``http://host:port/bucket/key``), as local S3 servers expect.
+    """
+
+    def __init__(self, settings: Settings, *, max_attempts: int = MAX_ATTEMPTS, pool_size: int = 16) -> None:
+        self.settings = settings
+        endpoint = settings.s3_endpoint_url
+        config = Config(
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+            max_pool_connections=pool_size,
+            user_agent_extra="ddbctl",
+            s3={"addressing_style": "path"} if endpoint else None,
+        )
+        with translated("connect", None):
+            self.client = _session(settings).client("s3", endpoint_url=endpoint, config=config)
+
+    def put(self, bucket: str, key: str, data: bytes) -> None:
+        """One PUT: S3 makes the object visible whole or not at all."""
+        with _s3_translated("PutObject", bucket, key):
+            self.client.put_object(Bucket=bucket, Key=key, Body=data)
+
+    def upload(self, bucket: str, key: str, path: str) -> None:
+        """A local file, in parts when large (S3 shows the object only once every part is in)."""
+        with _s3_translated("PutObject", bucket, key):
+            self.client.upload_file(path, bucket, key)
+
+    def get(self, bucket: str, key: str) -> bytes:
+        """The object's bytes; FileNotFoundError when there is no such key."""
+        with _s3_translated("GetObject", bucket, key):
+            return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()  # type: ignore[no-any-return]
+
+    def open(self, bucket: str, key: str) -> Any:
+        """A stream of the object (``read``, ``close``); FileNotFoundError when there is no such key."""
+        with _s3_translated("GetObject", bucket, key):
+            return self.client.get_object(Bucket=bucket, Key=key)["Body"]
+
+    def exists(self, bucket: str, key: str) -> bool:
+        try:
+            with _s3_translated("HeadObject", bucket, key):
+                self.client.head_object(Bucket=bucket, Key=key)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def list_keys(self, bucket: str, prefix: str) -> list[str]:
+        with _s3_translated("ListObjectsV2", bucket, prefix):
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            return [str(entry["Key"]) for page in pages for entry in page.get("Contents", [])]
+
+    def delete(self, bucket: str, key: str) -> None:
+        with _s3_translated("DeleteObject", bucket, key):
+            self.client.delete_object(Bucket=bucket, Key=key)
+
+
+@contextmanager
+def _s3_translated(operation: str, bucket: str, key: str) -> Iterator[None]:
+    """S3's errors as ddbctl's: a missing key is FileNotFoundError, a missing bucket or a refusal an AwsError."""
+    where = f"s3://{bucket}/{key}"
+    try:
+        with translated(operation, None):
+            yield
+    except AwsError as exc:
+        if exc.code in _S3_MISSING:
+            raise FileNotFoundError(where) from exc
+        cause = exc.__cause__
+        message = str(cause.response.get("Error", {}).get("Message", "")) if isinstance(cause, bx.ClientError) else ""
+        if exc.code == "NoSuchBucket":  # bad input (exit 2), not a failure of S3
+            raise ConfigError(f"{operation} {where}: the bucket {bucket} does not exist",
+                              hint="create it first (aws s3 mb) or check the s3:// URL and the region") from exc
+        if exc.code in ("AccessDenied", "AllAccessDisabled", "403"):
+            raise AwsError(f"{operation} {where}: access denied", code=exc.code,
+                           hint=f"grant {_S3_PERMISSIONS.get(operation, 's3:*')} on arn:aws:s3:::{bucket}"
+                           f"{'/*' if operation != 'ListObjectsV2' else ''} to this identity") from exc
+        if message and not isinstance(exc, CredentialsError):
+            raise AwsError(f"{operation} {where} failed: {exc.code}: {message}", code=exc.code) from exc
+        raise

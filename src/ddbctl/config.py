@@ -40,6 +40,14 @@ class Settings:
     schema_dir: Path = DEFAULT_SCHEMA_DIR
     environments: tuple[str, ...] | None = None  # ddbctl.toml's list: then the only environments allowed
     local: bool = False
+    # S3 (backups): AWS_ENDPOINT_URL_S3, else endpoint_url (see s3_endpoint_url)
+    s3_endpoint: str | None = None
+
+    @property
+    def s3_endpoint_url(self) -> str | None:
+        """Where S3 is: AWS_ENDPOINT_URL_S3, else the DynamoDB endpoint when one is set (the local server
+        serves both), else AWS's (None)."""
+        return self.s3_endpoint or self.endpoint_url
 
     @property
     def known_environments(self) -> tuple[str, ...]:
@@ -69,6 +77,7 @@ def load_settings(
         "region": environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION"),
         "profile": environ.get("AWS_PROFILE"),
         "endpoint_url": environ.get("AWS_ENDPOINT_URL_DYNAMODB") or environ.get("AWS_ENDPOINT_URL"),
+        "s3_endpoint": environ.get("AWS_ENDPOINT_URL_S3"),
     }
     from_env = {k: v for k, v in from_env.items() if v}  # ENVIRONMENT= (empty) keeps the default, as in the seed
     merged: dict[str, Any] = {**project, **from_env, **flags}

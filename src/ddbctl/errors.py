@@ -115,6 +115,19 @@ class WaitTimeout(DdbctlError):
 class EffectNotSeen(DdbctlError):
     """DynamoDB accepted a request, but the state it must produce never appeared within --max-wait."""
 
+class RestoreIncomplete(DdbctlError):
+    """Items could not be written by the deadline: they were saved, and a re-run writes them first."""
+
+    def __init__(self, count: int, paths: list[str]) -> None:
+        super().__init__(
+            f"{count} item{'s' if count != 1 else ''} could not be written by the deadline; saved to "
+            f"{', '.join(paths)}",
+            hint="run the same command again: it writes the saved items first, then continues "
+            "(--max-wait sets how long an item may wait)",
+        )
+        self.count = count
+        self.paths = paths
+
 
 class UnsafeChange(DdbctlError):
     """A change that would destroy or replace something, refused without an explicit flag."""
@@ -130,3 +143,50 @@ class Inexpressible(DdbctlError):
     """A spec value the requested output format (CloudFormation, Terraform, ...) has no way to express."""
 
     exit_code = 2
+
+@dataclass(frozen=True)
+class BackupProblem:
+    """One thing wrong with a backup: the file (store key or path), the line (1-based) if any, and why."""
+
+    path: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.reason}"
+
+
+class BackupError(DdbctlError):
+    """A backup that cannot be used as it is (missing manifest, bad checksum, malformed line, wrong key...).
+
+    Carries the first problem as ``path``, ``line`` and ``reason``, and every problem found in ``problems``.
+    Raised before anything is written.
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        path: str,
+        line: int | None,
+        reason: str,
+        hint: str | None = None,
+        problems: tuple[BackupProblem, ...] = (),
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        self.problems = problems or (BackupProblem(path, line, reason),)
+        if len(self.problems) == 1:
+            message = f"bad backup: {self.problems[0]}"
+        else:
+            listed = "\n".join(f"  {problem}" for problem in self.problems)
+            message = f"bad backup: {len(self.problems)} problems:\n{listed}"
+        super().__init__(message, hint)
+
+    @classmethod
+    def of(cls, problems: list[BackupProblem] | tuple[BackupProblem, ...], hint: str | None = None) -> BackupError:
+        """One error for several problems (at least one)."""
+        first = problems[0]
+        return cls(first.path, first.line, first.reason, hint, tuple(problems))

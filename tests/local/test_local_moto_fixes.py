@@ -289,3 +289,22 @@ def test_deleting_a_missing_index_is_resource_not_found(server: LocalDynamoDB) -
                                      GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "nope"}}])
     assert (code, status) == ("ResourceNotFoundException", 400)
     assert message == "Requested resource not found: Index: nope not found"
+
+def test_select_count_answers_the_count_without_items(server: LocalDynamoDB) -> None:
+    client = server.client()
+    client.create_table(**simple_table())
+    settled(client)
+    for start in range(0, 60, 20):
+        puts = [{"PutRequest": {"Item": {"pk": {"S": f"k{n:02d}"}, "n": {"N": str(n)}}}}
+                for n in range(start, start + 20)]
+        client.batch_write_item(RequestItems={"orders": puts})
+    whole = client.scan(TableName="orders", Select="COUNT", ConsistentRead=True)
+    assert whole["Count"] == whole["ScannedCount"] == 60 and "Items" not in whole
+    filtered = client.scan(TableName="orders", Select="COUNT", FilterExpression="#n >= :v",
+                           ExpressionAttributeNames={"#n": "n"}, ExpressionAttributeValues={":v": {"N": "45"}})
+    assert filtered["Count"] == 15 and filtered["ScannedCount"] == 60 and "Items" not in filtered
+    paged = client.scan(TableName="orders", Select="COUNT", Limit=25)
+    assert paged["Count"] == 25 and "LastEvaluatedKey" in paged and "Items" not in paged
+    queried = client.query(TableName="orders", Select="COUNT", KeyConditionExpression="pk = :k",
+                           ExpressionAttributeValues={":k": {"S": "k07"}})
+    assert queried["Count"] == 1 and "Items" not in queried

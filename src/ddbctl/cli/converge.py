@@ -14,6 +14,7 @@ from ..execute import Report
 from ..ops.converge import apply_plan, plan_tables
 from ..ops.session import connect
 from ..plan import Plan
+from . import native
 from .progress import ConsoleEvents
 from .render import plan_data, plan_summary, print_plan, print_report, print_requests
 from .state import (
@@ -90,11 +91,14 @@ def plan(state: CliState, directory: Path | None, allow_destroy: bool, prune: bo
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking for confirmation (needed without a terminal).")
 @destroy_options
 @click.option("--dry-run", is_flag=True, help="Show the plan and the exact requests apply would send; send none.")
+@click.option("--snapshot-first", is_flag=True,
+              help="Before anything is sent, take an on-demand backup (CreateBackup) of each table a destructive "
+              "step will touch, and name the backups in the report.")
 @concurrency_option
 @max_wait_option
 @pass_state
 def apply(state: CliState, directory: Path | None, yes: bool, allow_destroy: bool, prune: bool, dry_run: bool,
-          concurrency: int, max_wait: float | None) -> None:
+          snapshot_first: bool, concurrency: int, max_wait: float | None) -> None:
     """Make the live tables match the spec files: execute the plan `ddbctl plan` shows.
 
     Asks for confirmation on a terminal unless --yes; without a terminal and without --yes it
@@ -125,10 +129,11 @@ def apply(state: CliState, directory: Path | None, yes: bool, allow_destroy: boo
             return
         if result.changes and not yes:
             _confirm()
+        snapshots = native.snapshot_first(state, settings, result, context) if snapshot_first else ()
         report = apply_plan(settings, result, concurrency=concurrency,
                             max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
                             events=None if state.json else ConsoleEvents(state), context=context)
-        print_report(state, report, result)
+        native.print_apply_report(state, report, result, snapshots)
         if not report.ok:
             raise SystemExit(EXIT_FAILED)
 

@@ -40,6 +40,19 @@ _RATE = click.FloatRange(0, 1)
     help="Minimum time between two TTL changes of a table.",
 )
 @click.option(
+    "--export-seconds", type=_SECONDS, default=2.0, show_default=True, help="How long an export stays IN_PROGRESS."
+)
+@click.option(
+    "--import-seconds",
+    type=_SECONDS,
+    default=2.0,
+    show_default=True,
+    help="How long an import stays IN_PROGRESS (its table CREATING).",
+)
+@click.option(
+    "--restore-seconds", type=_SECONDS, default=2.0, show_default=True, help="How long a restored table stays CREATING."
+)
+@click.option(
     "--unprocessed-rate",
     type=_RATE,
     default=0.0,
@@ -98,9 +111,9 @@ def local(ctx: click.Context, /, host: str, port: int, aws_like: bool, **tuning:
 
 def _announce(endpoint_url: str, aws_like: bool) -> None:
     mode = "AWS-like" if aws_like else "plain"
-    click.echo(f"ddbctl local DynamoDB ({mode}) listening on {endpoint_url}")
+    click.echo(f"ddbctl local DynamoDB and S3 ({mode}) listening on {endpoint_url}")
     click.echo("Use it from another shell with:")
-    click.echo(f"  export AWS_ENDPOINT_URL_DYNAMODB={endpoint_url}")
+    click.echo(f"  export AWS_ENDPOINT_URL_DYNAMODB={endpoint_url} AWS_ENDPOINT_URL_S3={endpoint_url}")
     click.echo("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1")
     click.echo("or run ddbctl with --local. Press Ctrl-C to stop.")
 

@@ -9,12 +9,15 @@ from typing import Any
 import click
 
 from .. import __version__
+from .backup_cmd import backup_command
 from .converge import apply, plan
 from .demo import demo
 from .environments import adopt, destroy_command, diff, envs
 from .generate import generate
 from .gsi import add_gsi_command, wait
 from .local_cmd import local as local_server
+from .native import snapshot_command, snapshots_command, with_native_backup, with_native_restore
+from .restore_cmd import restore_command
 from .state import CliState
 from .tables import create, export, schema, validate
 
@@ -78,6 +81,10 @@ def _with_settings_options(command: click.Command) -> click.Command:
 
 for command in (validate, export, create, plan, apply, add_gsi_command, wait, demo, adopt, envs, diff,
                 destroy_command):
+    cli.add_command(_with_settings_options(command))
+cli.add_command(_with_settings_options(with_native_backup(backup_command)), "backup")
+cli.add_command(_with_settings_options(with_native_restore(restore_command)))
+for command in (snapshot_command, snapshots_command):
     cli.add_command(_with_settings_options(command))
 for command in (schema, local_server):
     cli.add_command(command)

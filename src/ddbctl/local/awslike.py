@@ -45,6 +45,9 @@ class AwsLike:
         self.backend = backend
         self.plane = ControlPlane(options, clock)
         self._random = random.Random(options.seed)
+        backend.native.export_seconds = options.export_seconds
+        backend.native.import_seconds = options.import_seconds
+        backend.native.clock = clock
         self._handlers: dict[str, Handler] = {
             "CreateTable": self._create_table,
             "DescribeTable": self._describe_table,
@@ -53,6 +56,7 @@ class AwsLike:
             "DeleteTable": self._delete_table,
             "RestoreTableFromBackup": self._restore_table,
             "RestoreTableToPointInTime": self._restore_table,
+            "ImportTable": self._import_table,
             "UpdateTimeToLive": self._update_time_to_live,
             "UpdateContinuousBackups": self._update_continuous_backups,
             "TagResource": self._tag_resource,
@@ -128,10 +132,19 @@ class AwsLike:
         return self._result(request, response)
 
     def _restore_table(self, request: DynamoRequest) -> WireResponse:
-        # A restored table is created like any other: CREATING first.
+        # A restored table is created like any other: CREATING first, for as long as a restore takes.
         response = self.backend.forward(request)
         if response.status == 200:
-            self.plane.created((request.region, str(request.payload.get("TargetTableName"))))
+            key = (request.region, str(request.payload.get("TargetTableName")))
+            self.plane.created(key, self.options.restore_seconds)
+        return self._result(request, response)
+
+    def _import_table(self, request: DynamoRequest) -> WireResponse:
+        # The imported table is CREATING while the import is IN_PROGRESS.
+        response = self.backend.forward(request)
+        if response.status == 200:
+            name = str((request.payload.get("TableCreationParameters") or {}).get("TableName"))
+            self.plane.created((request.region, name), self.options.import_seconds)
         return self._result(request, response)
 
     def _describe_table(self, request: DynamoRequest) -> WireResponse:

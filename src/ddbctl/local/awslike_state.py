@@ -170,9 +170,11 @@ class ControlPlane:
 
     # -- changes -------------------------------------------------------------------------------
 
-    def created(self, key: TableKey) -> None:
+    def created(self, key: TableKey, seconds: float | None = None) -> None:
+        """A new table, CREATING for ``seconds`` (default: table_create_seconds)."""
         self.deleted.pop(key, None)
-        self.tables[key] = TableTimeline(active_at=self.clock() + self.options.table_create_seconds)
+        duration = self.options.table_create_seconds if seconds is None else seconds
+        self.tables[key] = TableTimeline(active_at=self.clock() + duration)
 
     def _timeline(self, key: TableKey) -> TableTimeline:
         # A table not created through this server (e.g. before a reset of the timeline) is already ACTIVE.

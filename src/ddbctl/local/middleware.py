@@ -12,9 +12,11 @@ from werkzeug.wrappers import Request, Response
 
 from .awslike import AwsLike
 from .awslike_state import ControlPlane
+from .capacity import with_read_capacity
 from .moto_backend import MotoBackend
 from .operations import known_operations
 from .recording import Fault, FaultRegistry, OperationLog, Policy
+from .s3 import is_s3_request
 from .wire import (
     DYNAMODB_TARGET_PREFIX,
     STREAMS_TARGET_PREFIX,
@@ -72,6 +74,8 @@ class DynamoDBApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if is_s3_request(request):
+            return self.backend.s3(environ, start_response)
         if request.path.startswith(CONTROL_PREFIX):
             response = self._control(request)
         elif "X-Amz-Target" not in request.headers and request.method in ("GET", "HEAD"):
@@ -131,8 +135,10 @@ class DynamoDBApp:
             time.sleep(self.aws_like.options.latency_ms / 1000)
         with self._lock:
             if self.aws_like is not None and request.target_prefix == DYNAMODB_TARGET_PREFIX:
-                return self.aws_like.handle(request)
-            return self.backend.forward(request)
+                response = self.aws_like.handle(request)
+            else:
+                response = self.backend.forward(request)
+        return with_read_capacity(request, response)
 
     def _ignored(self, request: DynamoRequest) -> WireResponse:
         """A success answer for a request that is not carried out (an "ignore" fault)."""

@@ -18,6 +18,8 @@ from typing import Any
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from .moto_fixes import MotoFixes
+from .native import NATIVE_OPERATIONS, RESTORE_OPERATIONS, NativeJobs
+from .s3 import LocalS3
 from .wire import DYNAMODB_TARGET_PREFIX, JSON_CONTENT_TYPE, DynamoError, DynamoRequest, WireResponse
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ class MotoBackend:
         self._apps: dict[str, Any] = {}
         self._apps_lock = threading.Lock()
         self.fixes = MotoFixes(self.account_id)
+        self.s3 = LocalS3(self.account_id)
+        self.native = NativeJobs(self)
         if "MOTO_ACCOUNT_ID" in os.environ:
             # moto gives that variable priority over the header: servers would share one account.
             logger.warning("MOTO_ACCOUNT_ID is set: local servers in this process will share tables")
@@ -55,8 +59,19 @@ class MotoBackend:
         self._app("dynamodb")
 
     def forward(self, request: DynamoRequest) -> WireResponse:
-        """Send one request to moto, with MotoFixes' corrections of moto's gaps; buffer its answer."""
-        return self.fixes.handle(request, self._send)
+        """Send one request to moto, with MotoFixes' corrections of moto's gaps; buffer its answer.
+
+        Exports and imports are answered by NativeJobs instead; restores are checked and corrected by it.
+        """
+        if request.target_prefix == DYNAMODB_TARGET_PREFIX and request.operation in NATIVE_OPERATIONS:
+            return self.native.handle(request)
+        restore = request.target_prefix == DYNAMODB_TARGET_PREFIX and request.operation in RESTORE_OPERATIONS
+        if restore:
+            self.native.check_restore(request)
+        response = self.fixes.handle(request, self._send)
+        if restore and response.status == 200:
+            self.native.restored(request)
+        return response
 
     def _send(self, request: DynamoRequest) -> WireResponse:
         """Send one request to moto as it is and buffer its answer; a moto crash becomes a DynamoDB error."""
@@ -102,7 +117,7 @@ class MotoBackend:
         return result
 
     def reset(self) -> None:
-        """Drop this account's tables, backups, streams and KMS keys (MotoFixes creates the AWS managed
+        """Drop this account's tables, backups, streams, buckets and KMS keys (MotoFixes creates the AWS managed
         key for SSE there), leaving other servers' accounts alone."""
         from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415
         from moto.dynamodbstreams.models import dynamodbstreams_backends  # noqa: PLC0415
@@ -112,3 +127,5 @@ class MotoBackend:
             if self.account_id in backends:
                 backends[self.account_id].reset()
         self.fixes.reset()
+        self.native.reset()
+        self.s3.reset()

@@ -23,6 +23,7 @@ stores and answers, not AWS-like rules, so they hold in plain mode too.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ Send = Callable[[DynamoRequest], WireResponse]
 TABLE_CLASSES = ("STANDARD_INFREQUENT_ACCESS", "STANDARD")
 # The operations whose answer is a table description ("Table" or "TableDescription").
 _DESCRIBING = frozenset({"CreateTable", "UpdateTable", "DescribeTable", "DeleteTable"})
+_COUNTING = frozenset({"Scan", "Query"})
+_COUNT_KEY = "#ddbctl_count_key"
+_PLAIN_COUNT = frozenset({"TableName", "Select", "ConsistentRead", "ReturnConsumedCapacity"})
 
 
 @dataclass
@@ -74,6 +78,9 @@ class MotoFixes:
     def handle(self, request: DynamoRequest, send: Send) -> WireResponse:
         """Send ``request`` to moto with ``send``; moto's answer, corrected."""
         operation = request.operation
+        counting = operation in _COUNTING and request.payload.get("Select") == "COUNT"
+        if request.target_prefix == DYNAMODB_TARGET_PREFIX and counting:
+            return self._count_only(request, send)
         if request.target_prefix != DYNAMODB_TARGET_PREFIX:
             return send(request)
         if operation == "TagResource":
@@ -164,6 +171,25 @@ class MotoFixes:
             description.pop("SSEDescription", None)
             if sse is not None:
                 description["SSEDescription"] = sse
+        return json_response(document, response.status, response.request_id)
+
+    def _count_only(self, request: DynamoRequest, send: Send) -> WireResponse:
+        """moto answers Select=COUNT with every item, slowly serialized: ask it for the partition key
+        only, and answer without items, as DynamoDB does."""
+        table = self._moto_table(request.table_key)
+        if table is None:
+            return send(request)
+        if request.operation == "Scan" and not set(request.payload) - _PLAIN_COUNT:
+            count = len(list(table.all_items()))  # the whole table, unfiltered: one page
+            return json_response({"Count": count, "ScannedCount": count})
+        payload = {name: value for name, value in request.payload.items() if name != "Select"}
+        names = {**(payload.get("ExpressionAttributeNames") or {}), _COUNT_KEY: table.hash_key_attr}
+        response = send(request.with_payload({**payload, "ProjectionExpression": _COUNT_KEY,
+                                              "ExpressionAttributeNames": names}))
+        if response.status != 200:
+            return response
+        document = response.json()
+        document.pop("Items", None)
         return json_response(document, response.status, response.request_id)
 
     # -- moto's tables -----------------------------------------------------------------------------
@@ -275,6 +301,12 @@ class MotoFixes:
                 if action != "Delete" and index.get("OnDemandThroughput"):
                     settings.index_on_demand.setdefault(name, {}).update(index["OnDemandThroughput"])
         self._keep(key, settings)
+
+    def copy_settings(self, source: TableKey, target: TableKey) -> None:
+        """A restored table gets its source's table class and on-demand limits, as DynamoDB restores them."""
+        settings = self._tables.get(source)
+        if settings is not None:
+            self._tables[target] = copy.deepcopy(settings)
 
     def _keep(self, key: TableKey, settings: TableSettings) -> None:
         # Most tables have nothing to keep: their descriptions then pass through without a rewrite.

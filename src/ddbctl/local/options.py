@@ -23,6 +23,11 @@ class AwsLikeOptions:
     # UpdateContinuousBackups answers ContinuousBackupsUnavailableException for this long after a table
     # becomes ACTIVE, as DynamoDB sometimes does right after creation. Off by default.
     pitr_unavailable_seconds: float = 0.0
+    # ExportTableToPointInTime shows IN_PROGRESS, ImportTable IN_PROGRESS (its table CREATING) and a
+    # restored table CREATING for this long.
+    export_seconds: float = 2.0
+    import_seconds: float = 2.0
+    restore_seconds: float = 2.0
     unprocessed_rate: float = 0.0
     throttle_rate: float = 0.0
     error_rate: float = 0.0

@@ -27,6 +27,9 @@ FAST_AWS_LIKE = AwsLikeOptions(
     index_create_seconds=0.6,
     index_delete_seconds=0.2,
     ttl_cooldown_seconds=3600.0,
+    export_seconds=0.5,
+    import_seconds=0.5,
+    restore_seconds=0.5,
     seed=1234,
 )
 
@@ -59,6 +62,21 @@ class LocalDynamoDB:
             "config": config,
         }
         return boto3.client("dynamodb", **{**settings, **kwargs})
+
+    def s3_client(self, **kwargs: Any) -> Any:
+        """A boto3 S3 client for this server (the same port serves S3), path-style, one attempt."""
+        import boto3  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+        from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+
+        config = Config(s3={"addressing_style": "path"}, retries={"mode": "standard", "total_max_attempts": 1})
+        settings: dict[str, Any] = {
+            "endpoint_url": self.endpoint_url,
+            "region_name": self.region,
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            "config": config,
+        }
+        return boto3.client("s3", **{**settings, **kwargs})
 
 
 def local_dynamodb(server: LocalServer) -> LocalDynamoDB:

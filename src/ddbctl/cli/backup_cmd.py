@@ -1,0 +1,147 @@
+"""``backup`` (a scan backup of the environment's tables) and ``backup verify`` (offline check)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import click
+
+from ..data.scan import FILE_BYTES
+from ..ops.backup import BackupEvents, BackupOptions, BackupResult, TableProgress, backup
+from ..ops.backup_verify import verify_backup
+from .state import EXIT_FAILED, CliState, pass_state, reported_errors
+
+PROGRESS_EVERY = 2.0  # seconds between two progress lines of one table
+_MB = 1024 * 1024
+
+
+class BackupLines(BackupEvents):
+    """A line per table when it starts and ends, and a progress line at most every PROGRESS_EVERY s."""
+
+    def __init__(self, state: CliState) -> None:
+        self.state = state
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def table_started(self, table: TableProgress) -> None:
+        self.state.note(f"[cyan]→[/] {table.physical}: about {table.expected_items} items, "
+                        f"{table.segments} segment(s)")
+
+    def table_progress(self, table: TableProgress) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last.get(table.logical, table.started) < PROGRESS_EVERY:
+                return
+            self._last[table.logical] = now
+        self.state.note(f"  [dim]…[/] {progress_line(table)}")
+
+    def table_finished(self, table: TableProgress) -> None:
+        if table.error is not None:
+            self.state.note(f"[bold red]failed[/] {table.physical}: {table.error.message}")
+            return
+        self.state.note(f"[green]backed up[/] {table.physical}: {table.items} items, {table.bytes / _MB:.1f} MB "
+                        f"in {table.elapsed:.1f}s ({table.items_per_second:.0f} items/s)")
+
+
+def progress_line(table: TableProgress) -> str:
+    eta = table.eta_seconds
+    eta_text = f", ETA {eta:.0f}s" if eta is not None else ""
+    return (f"{table.physical}: {table.items} items, {table.bytes / _MB:.1f} MB, "
+            f"{table.items_per_second:.0f} items/s{eta_text}")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--to", "location", metavar="DIR", help="Backup folder: a directory or s3://BUCKET/PREFIX.")
+@click.option("--table", "tables", multiple=True, metavar="NAME",
+              help="Back up only this table (logical or physical name); repeatable.")
+@click.option("--segments", type=click.IntRange(1, 1_000_000), default=None,
+              help="Parallel scan segments per table [default: one per 128 MiB of the table, 2 to 256].")
+@click.option("--consistent", is_flag=True, help="Strongly consistent reads (twice the read units).")
+@click.option("--read-rate", type=click.FloatRange(0, min_open=True), default=None, metavar="RCU",
+              help="Cap the read capacity units per second spent on each table.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Tables backed up at once.")
+@click.option("--page-size", type=click.IntRange(1), default=None, metavar="N",
+              help="Items per Scan request (Limit) [default: DynamoDB's pages of up to 1 MB].")
+@click.option("--file-bytes", type=click.IntRange(1), default=FILE_BYTES, hidden=True,
+              help="Uncompressed bytes after which a data file is rolled.")
+@click.pass_context
+def backup_command(ctx: click.Context, location: str | None, tables: tuple[str, ...], segments: int | None,
+                   consistent: bool, read_rate: float | None, concurrency: int, page_size: int | None,
+                   file_bytes: int) -> None:
+    """Back up the environment's tables: spec files plus data in DynamoDB's S3 export layout.
+
+    Read-only on DynamoDB (DescribeTable & co., Scan). Several tables at once, each scanned in parallel
+    segments. Interrupted (Ctrl-C, kill)? Run the same command again: it continues from the
+    checkpoints, and the result is exact. A complete backup is left as it is (use a new directory).
+
+    A scan backup is not a point-in-time snapshot: items written while it runs may or may not be in it.
+
+    \b
+    ddbctl backup verify DIR   checks a backup offline.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    state = ctx.find_object(CliState) or CliState()
+    with reported_errors(state):
+        if location is None:
+            raise click.UsageError("--to DIR is required (a directory or s3://BUCKET/PREFIX)")
+        settings = state.settings()
+        options = BackupOptions(tables=tables or None, segments=segments, consistent=consistent,
+                                read_rate=read_rate, concurrency=concurrency, page_limit=page_size,
+                                file_bytes=file_bytes)
+        try:
+            result = backup(settings, location, options, None if state.json else BackupLines(state))
+        except KeyboardInterrupt:
+            click.echo(f"interrupted: run the same command again to continue from the checkpoints in {location}",
+                       err=True)
+            raise SystemExit(130) from None
+        _report(state, result)
+
+
+def _report(state: CliState, result: BackupResult) -> None:
+    if state.json:
+        state.emit_json(result.to_json())
+    elif result.already_complete:
+        tables = result.manifest.get("tables", {})
+        state.out.print(f"The backup in {result.location} is already complete ({len(tables)} table(s), "
+                        f"completed {result.manifest.get('completed')}); nothing to do. "
+                        "Use another directory for a new backup.", highlight=False)
+    elif result.complete:
+        items = sum(t.items for t in result.tables)
+        state.out.print(f"Backed up {len(result.tables)} table(s), {items} items, to {result.location}",
+                        highlight=False)
+    for logical, error in result.failed:
+        click.echo(f"error: {logical}: {error.message}", err=True)
+    if result.failed:
+        click.echo(f"  hint: {len(result.failed)} table(s) failed; run the same command again to continue "
+                   "from the checkpoints", err=True)
+        raise SystemExit(EXIT_FAILED)
+
+
+@backup_command.command("verify")
+@click.argument("location", metavar="DIR")
+@pass_state
+def verify_command(state: CliState, location: str) -> None:
+    """Check a backup offline: manifests, every file's MD5, every line, item counts, key attributes.
+
+    Exit 2 with each problem (file and line) if any. Sends nothing to AWS.
+    """
+    from ..errors import BackupError  # noqa: PLC0415
+
+    with reported_errors(state):
+        try:
+            result = verify_backup(location)
+        except BackupError as error:
+            if state.json:
+                state.emit_json({"valid": False, "problems": [
+                    {"file": p.path, "line": p.line, "reason": p.reason} for p in error.problems]})
+                raise SystemExit(error.exit_code) from None
+            raise
+        if state.json:
+            state.emit_json({"valid": True, "location": result.location, "items": result.items,
+                             "tables": {t.logical: {"items": t.items, "files": t.files} for t in result.tables}})
+            return
+        state.out.print(f"Backup {result.location} is valid: {len(result.tables)} table(s), {result.items} items",
+                        highlight=False)

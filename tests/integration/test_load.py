@@ -1,0 +1,76 @@
+"""The BatchWriteItem loader against the local server: the write-rate cap, duplicate keys, the checkpoint."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ddbctl.aws import Dynamo
+from ddbctl.config import Settings
+from ddbctl.data.items import Item
+from ddbctl.data.load import Loader, LoadOptions, Tracker, Write, item_key
+from ddbctl.local.pytest_plugin import LocalDynamoDB
+
+from ..restore_helpers import scan_all
+
+SettingsFor = Callable[..., Settings]
+
+
+def make_table(server: LocalDynamoDB, name: str = "load") -> None:
+    client = server.client(max_attempts=5)
+    client.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST")
+
+
+def writes(items: list[Item], table: str = "load") -> list[Write]:
+    return [Write(table, item, ("pk",), item_key(item, ("pk",)), 100, 1, "file", line)
+            for line, item in enumerate(items, start=1)]
+
+
+class FakeTime:
+    """A clock that only sleeping moves: the cap is measured in the time the loader chose to wait."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept = 0.0
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+            self.slept += seconds
+
+
+def loader(dynamo: Dynamo, tracker: Tracker, time: FakeTime, **options: Any) -> Loader:
+    def refuse(saved: Any) -> None:
+        raise AssertionError(f"nothing may be left unwritten: {len(saved)}")
+
+    return Loader(dynamo, tracker, LoadOptions(**options), save_unwritten=refuse, clock=time.clock,
+                  sleep=time.sleep)
+
+
+def test_the_write_rate_caps_write_units_per_second(dynamodb: LocalDynamoDB, settings_for: SettingsFor) -> None:
+    make_table(dynamodb)
+    dynamo = Dynamo(settings_for(dynamodb))
+    time = FakeTime()
+    items = [{"pk": {"S": f"k{n}"}} for n in range(60)]
+    result = loader(dynamo, Tracker(), time, concurrency=3, write_rate=10.0).run(writes(items))
+    assert result.written == 60
+    assert time.slept >= (60 - 10) / 10 - 1e-9  # 60 units at 10 per second, one second's burst up front
+    assert len(scan_all(dynamodb.client(), "load")) == 60
+
+
+def test_two_writes_of_a_key_land_in_input_order(dynamodb: LocalDynamoDB, settings_for: SettingsFor) -> None:
+    make_table(dynamodb)
+    items = [{"pk": {"S": f"k{n % 7}"}, "version": {"N": str(n)}} for n in range(100)]
+    tracker = Tracker()
+    result = loader(Dynamo(settings_for(dynamodb)), tracker, FakeTime(), concurrency=4).run(writes(items))
+    assert result.written == 100 and tracker.snapshot() == {"file": (100, False)}
+    final = {item["pk"]["S"]: item["version"]["N"] for item in scan_all(dynamodb.client(), "load")}
+    assert final == {f"k{k}": str(max(n for n in range(100) if n % 7 == k)) for k in range(7)}
