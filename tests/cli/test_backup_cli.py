@@ -96,6 +96,14 @@ def test_verify_refuses_an_incomplete_backup(run: Run, tmp_path: Path) -> None:
     assert "ddbctl-backup.json: missing: the backup is not complete" in result.stderr
 
 
+def test_an_environment_without_tables_is_refused(run: Run, dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
+    result = run("--endpoint-url", dynamodb.endpoint_url, "-e", "qa", "backup", "--to", str(tmp_path / "b"),
+                 server=dynamodb)
+    assert result.exit_code == 2
+    assert "error: no tables of environment qa (prefix construction-expenses) to back up" in result.stderr
+    assert not (tmp_path / "b").exists()
+
+
 def test_backup_needs_a_destination(run: Run) -> None:
     result = run("backup")
     assert result.exit_code == 2 and "--to DIR is required" in result.output

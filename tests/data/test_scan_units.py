@@ -11,7 +11,7 @@ from ddbctl.data.scan import Checkpoint, ReadRate, default_segments
 
 def test_default_segments_follow_the_table_size() -> None:
     mib = 1024 * 1024
-    assert [default_segments(size) for size in (0, 100 * mib, 600 * mib, 10**12, 10**15)] == [4, 4, 5, 256, 256]
+    assert [default_segments(size) for size in (0, 100 * mib, 600 * mib, 10**12, 10**15)] == [2, 2, 5, 256, 256]
 
 
 class FakeClock:

@@ -56,7 +56,7 @@ def progress_line(table: TableProgress) -> str:
 @click.option("--table", "tables", multiple=True, metavar="NAME",
               help="Back up only this table (logical or physical name); repeatable.")
 @click.option("--segments", type=click.IntRange(1, 1_000_000), default=None,
-              help="Parallel scan segments per table [default: one per 128 MiB of the table, 4 to 256].")
+              help="Parallel scan segments per table [default: one per 128 MiB of the table, 2 to 256].")
 @click.option("--consistent", is_flag=True, help="Strongly consistent reads (twice the read units).")
 @click.option("--read-rate", type=click.FloatRange(0, min_open=True), default=None, metavar="RCU",
               help="Cap the read capacity units per second spent on each table.")

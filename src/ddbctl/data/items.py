@@ -28,6 +28,18 @@ _NUMBER_CONTEXT = decimal.Context(prec=200, Emax=decimal.MAX_EMAX, Emin=decimal.
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
 
 
+def _bytes_as_base64(value: Any) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not a DynamoDB value")
+
+
+# Wire items straight to file lines: the C encoder walks the item and hands each bytes value (B, BS
+# members, nested too) to _bytes_as_base64, with no Python-level copy of the item first.
+_dumps_wire = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False,
+                               default=_bytes_as_base64).encode
+
+
 # -- wire -> file --------------------------------------------------------------------------------------
 
 
@@ -170,7 +182,7 @@ def is_number(text: str) -> bool:
 
 def dumps_line(item: Item) -> bytes:
     """One export line for a wire item: ``{"Item":{...}}`` and a newline, compact, keys sorted, UTF-8."""
-    return (_dumps({"Item": to_file_item(item)}) + "\n").encode("utf-8")
+    return (_dumps_wire({"Item": item}) + "\n").encode("utf-8")
 
 
 def loads_line(line: bytes | str) -> Item:

@@ -35,7 +35,7 @@ from .items import Item, dumps_line, from_file_item, to_file_item
 from .store import Store, join
 
 SEGMENT_BYTES = 128 * 1024 * 1024  # default: one segment per 128 MiB of TableSizeBytes ...
-MIN_SEGMENTS = 4  # ... but at least 4, so round trips overlap even on a small table ...
+MIN_SEGMENTS = 2  # ... but at least 2, so one page is read while another is written ...
 MAX_SEGMENTS = 256  # ... and at most 256 (more only with --segments)
 MAX_WORKERS = 8  # segments scanned at once per table
 FILE_BYTES = 64 * 1024 * 1024  # a data file is rolled after this many uncompressed bytes
@@ -51,7 +51,7 @@ RETRY_CAP = 20.0
 
 
 def default_segments(table_size_bytes: int) -> int:
-    """TotalSegments for a table: one per 128 MiB of TableSizeBytes, at least 4, at most 256."""
+    """TotalSegments for a table: one per 128 MiB of TableSizeBytes, at least 2, at most 256."""
     return max(MIN_SEGMENTS, min(MAX_SEGMENTS, math.ceil(max(0, table_size_bytes) / SEGMENT_BYTES)))
 
 
@@ -232,8 +232,18 @@ class TableScan:
             self._write(checkpoints, pending)
         shutil.rmtree(self.staging, ignore_errors=True)
         files = tuple(sorted((f for c in checkpoints for f in c.files), key=lambda f: f.key))
+        self._remove_orphans(files)
         return ScanResult(files, sum(c.items for c in checkpoints), sum(c.bytes for c in checkpoints),
                           self._consumed, self.options.segments)
+
+    def _remove_orphans(self, files: tuple[DataFile, ...]) -> None:
+        """Delete data files no checkpoint names: stored by a run killed before it could record them, and
+        not rewritten since (their segment ended sooner this time). An importer reading data/ would
+        otherwise see their items twice."""
+        listed = {f.key for f in files}
+        for key in self.store.list(data_file_key(self.export_dir, "x").rsplit("/", 1)[0] + "/"):
+            if key not in listed:
+                self.store.delete(key)
 
     def _write(self, checkpoints: list[Checkpoint], pending: list[Checkpoint]) -> None:
         writers: dict[int, DataFileWriter] = {}
@@ -329,15 +339,17 @@ class TableScan:
             params["ConsistentRead"] = True
         if self.rate is not None:
             params["ReturnConsumedCapacity"] = "TOTAL"
-        limit = self._page_limit()
-        if limit:
-            params["Limit"] = limit
+        # Under a read rate, before the first bill says how big the items are, assume 4 KB ones: a first
+        # page of at most a second of the budget.
+        limit = self._page_limit(self.options.average_item_bytes or 4096)
         key = start_key
         estimate = 1.0
         while True:
             if self._stopped():
                 raise _Stop
-            request = {**params, "ExclusiveStartKey": key} if key is not None else params
+            request = {**params, "Limit": limit} if limit else dict(params)
+            if key is not None:
+                request["ExclusiveStartKey"] = key
             if self.rate is not None:
                 self.rate.reserve(estimate)
             response = self._scan_page(request)
@@ -345,6 +357,9 @@ class TableScan:
             if self.rate is not None:
                 self.rate.settle(estimate, consumed)
                 estimate = max(consumed, 0.5)
+                count = len(response.get("Items") or [])
+                if count and consumed:  # the table's item size as billed: size the next page by it
+                    limit = self._page_limit(int(consumed * self._unit_bytes / count))
             with self._consumed_lock:
                 self._consumed += consumed
             key = response.get("LastEvaluatedKey") or None
@@ -352,12 +367,16 @@ class TableScan:
             if key is None:
                 return
 
-    def _page_limit(self) -> int | None:
+    @property
+    def _unit_bytes(self) -> int:
+        """Bytes one read unit covers: 4 KB strongly consistent, 8 KB eventually consistent."""
+        return 4096 if self.options.consistent else 8192
+
+    def _page_limit(self, item_bytes: int) -> int | None:
         limit = self.options.page_limit
-        if self.options.read_rate and self.options.average_item_bytes:
+        if self.options.read_rate and item_bytes > 0:
             # A page of about one second of the budget, so the cap is smooth rather than bursty.
-            per_unit = 4096 if self.options.consistent else 8192
-            by_rate = max(1, int(self.options.read_rate * per_unit / self.options.average_item_bytes))
+            by_rate = max(1, int(self.options.read_rate * self._unit_bytes / item_bytes))
             limit = min(limit, by_rate) if limit else by_rate
         return limit
 

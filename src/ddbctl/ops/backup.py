@@ -213,7 +213,7 @@ def _read_state(store: Store, settings: Settings, options: BackupOptions) -> dic
     except ValueError as exc:
         raise ConfigError(f"{store.location(STATE)} is damaged ({exc})",
                           hint="remove the directory's .ddbctl folder to start the backup over") from None
-    requested = None if options.tables is None else sorted(settings.namespace.resolve(t) for t in options.tables)
+    requested = None if options.tables is None else sorted({settings.namespace.resolve(t) for t in options.tables})
     mine = (settings.environment, settings.prefix, settings.region, requested)
     theirs = (state.get("environment"), state.get("prefix"), state.get("region"), state.get("requested"))
     if mine != theirs:
@@ -226,6 +226,10 @@ def _read_state(store: Store, settings: Settings, options: BackupOptions) -> dic
 
 def _new_state(store: Store, settings: Settings, options: BackupOptions, context: Context) -> dict[str, Any]:
     live = environment_tables(context, options.tables)
+    if not live.tables:
+        raise ConfigError(
+            f"no tables of environment {settings.environment} (prefix {settings.prefix}) to back up",
+            hint="check -e/--environment, --prefix, --region and --endpoint-url; nothing was written")
     tables: dict[str, Any] = {}
     for logical, table in live.tables.items():
         description = table.table
