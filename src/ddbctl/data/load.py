@@ -81,7 +81,7 @@ class LoadOptions:
     concurrency: int = 8
     write_rate: float | None = None  # write units per second, all workers together; None: no cap
     deadline: float = 900.0  # seconds an item may stay unwritten before the load stops and saves it
-    queue_size: int = 100  # writes waiting per worker
+    queue_size: int = 25  # writes waiting per worker (beyond the two batches it holds)
     base_delay: float = 0.05
     max_delay: float = 5.0
 
