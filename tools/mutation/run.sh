@@ -2,6 +2,8 @@
 # Mutation testing of ddbctl's core modules with mutmut 3 (pip install 'mutmut>=3.8'); not part of CI.
 #
 #   tools/mutation/run.sh [GROUP...]     GROUP: naming spec changes plan execute (default: all)
+#   cd $MUTATION_DIR/<group> && DDBCTL_MUTATION=1 PYTHONPATH=$PWD/mutants/src mutmut run NAME...
+#                                        re-runs the named mutants (e.g. survivors, after adding tests)
 #
 # Each group mutates its module(s) in a scratch copy of the tree ($MUTATION_DIR/<group>, default
 # /tmp/ddbctl-mutation) and runs only the tests listed for it below: the module's fast unit/property
@@ -40,7 +42,7 @@ modules_for() {
 run_group() {
   local group="$1" dir="$scratch/$1"
   local tests modules
-  tests="$(tests_for "$group")"
+  tests="${MUTATION_TESTS:-$(tests_for "$group")}"  # MUTATION_TESTS: another selection, e.g. a quick first pass
   modules="$(modules_for "$group")"
   mkdir -p "$dir"
   # A fresh copy of the code and tests; mutmut keeps its results in $dir/mutants between runs.
