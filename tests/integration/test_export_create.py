@@ -199,7 +199,7 @@ def test_missing_credentials_fail_fast(
     started = time.monotonic()
     with pytest.raises(CredentialsError, match="no AWS credentials found"):
         create_tables(settings, example_dir)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # no retry loop over missing credentials (botocore's would take minutes)
     assert dynamodb.server.operations() == []
 
 

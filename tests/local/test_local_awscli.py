@@ -172,7 +172,7 @@ def watch(local: LocalDynamoDB, table: str, view: Callable[[dict[str, Any] | Non
     """What DescribeTable shows through the CLI (``view`` of it; None once the table is gone), each
     change once, polled until ``final``."""
     seen: list[Any] = []
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # a liveness bound: each poll is a CLI process, slow on a loaded machine
     while not seen or seen[-1] != final:
         assert time.monotonic() < deadline, f"never saw {final!r}, saw {seen}"
         result = aws(local, "describe-table", "--table-name", table)

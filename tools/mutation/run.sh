@@ -2,6 +2,8 @@
 # Mutation testing of ddbctl's core modules with mutmut 3 (pip install 'mutmut>=3.8'); not part of CI.
 #
 #   tools/mutation/run.sh [GROUP...]     GROUP: naming spec changes plan execute (default: all)
+#   cd $MUTATION_DIR/<group> && DDBCTL_MUTATION=1 PYTHONPATH=$PWD/mutants/src mutmut run NAME...
+#                                        re-runs the named mutants (e.g. survivors, after adding tests)
 #
 # Each group mutates its module(s) in a scratch copy of the tree ($MUTATION_DIR/<group>, default
 # /tmp/ddbctl-mutation) and runs only the tests listed for it below: the module's fast unit/property
@@ -40,12 +42,24 @@ modules_for() {
 run_group() {
   local group="$1" dir="$scratch/$1"
   local tests modules
-  tests="$(tests_for "$group")"
+  tests="${MUTATION_TESTS:-$(tests_for "$group")}"  # MUTATION_TESTS: another selection, e.g. a quick first pass
   modules="$(modules_for "$group")"
   mkdir -p "$dir"
-  # A fresh copy of the code and tests; mutmut keeps its results in $dir/mutants between runs.
+  # A fresh copy of the code and tests; mutmut keeps its results in $dir/mutants between runs, and
+  # regenerates only the files it mutates: refresh the others and the tests there too.
   rm -rf "$dir/src" "$dir/tests"
   cp -r "$root/src" "$root/tests" "$root/pyproject.toml" "$dir/"
+  if [ -d "$dir/mutants/src" ]; then
+    (cd "$root" && find src -name '*.py' -not -path '*/__pycache__/*') | while read -r file; do
+      mutated=""
+      for pattern in $modules; do
+        # shellcheck disable=SC2254  # the module list holds glob patterns (src/ddbctl/spec/*)
+        case "$file" in $pattern) mutated=1 ;; esac
+      done
+      [ -n "$mutated" ] || cp "$root/$file" "$dir/mutants/$file"
+    done
+    rm -rf "$dir/mutants/tests" && cp -r "$root/tests" "$dir/mutants/tests"
+  fi
   {
     echo "[mutmut]"
     echo "source_paths = src"
