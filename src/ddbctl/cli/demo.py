@@ -11,7 +11,7 @@ from ..execute import Outcome
 from ..ops.create import create_tables
 from ..ops.demo import EXAMPLE_SCHEMAS, embedded_dynamodb
 from ..ops.export import export_tables
-from .progress import ConsoleEvents
+from .progress import Progress
 from .render import print_report
 from .state import EXIT_FAILED, CliState, dir_option, pass_state, reported_errors
 
@@ -35,7 +35,8 @@ def demo(state: CliState, directory: Path | None, schemas: Path | None, aws_like
         with embedded_dynamodb(settings, aws_like=aws_like) as local:
             state.note(f"[bold]1.[/] embedded DynamoDB at {local.endpoint_url}; creating tables "
                        f"in environment [bold]{local.environment}[/]")
-            created = create_tables(local, schemas or EXAMPLE_SCHEMAS, events=ConsoleEvents(state))
+            with Progress(state) as progress:
+                created = create_tables(local, schemas or EXAMPLE_SCHEMAS, events=progress)
             assert created.report is not None
             print_report(state, created.report, created.plan)
             if not created.report.ok:

@@ -8,16 +8,17 @@ from pathlib import Path
 import click
 
 from ..errors import SpecError
-from ..ops.create import create_tables
+from ..execute import Outcome
+from ..ops.create import plan_create, run_create
 from ..ops.export import export_tables
 from ..spec.files import load_dir
 from ..spec.model import TableSpec
-from .progress import ConsoleEvents
-from .render import print_report, print_requests
+from .progress import Progress
+from .render import print_report, print_requests, show_target
 from .state import (
     DEFAULT_MAX_WAIT,
-    EXIT_FAILED,
     CliState,
+    CommandFailed,
     concurrency_option,
     dir_option,
     max_wait_option,
@@ -43,7 +44,6 @@ def validate(state: CliState, directory: Path | None) -> None:
             if state.json:
                 state.emit_json({"valid": False, "problems": [
                     {"file": p.path, "pointer": p.pointer, "rule": p.rule} for p in exc.problems]})
-                raise SystemExit(exc.exit_code) from exc
             raise
         if state.json:
             state.emit_json({"valid": True, "files": [str(f.path) for f in files]})
@@ -101,12 +101,15 @@ def create(state: CliState, directory: Path | None, dry_run: bool, concurrency: 
     """
     with reported_errors(state):
         settings = state.settings()
-        result = create_tables(settings, directory, dry_run=dry_run, concurrency=concurrency,
-                               max_wait=max_wait or DEFAULT_MAX_WAIT,
-                               events=None if state.json else ConsoleEvents(state))
-        if result.report is None:
-            print_requests(state, result.plan)
+        plan, context = plan_create(settings, directory, concurrency=concurrency)
+        target = show_target(state, context)
+        if dry_run:
+            print_requests(state, plan, extra={"target": target})
             return
-        print_report(state, result.report, result.plan)
-        if not result.report.ok:
-            raise SystemExit(EXIT_FAILED)
+        with Progress(state) as progress:
+            report = run_create(plan, context, concurrency=concurrency,
+                                max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait, events=progress)
+        print_report(state, report, plan, extra={"target": target})
+        if not report.ok:
+            raise CommandFailed(f"{len(report.by(Outcome.FAILED))} table(s) failed", code="TablesFailed",
+                                hint="see each failed table's error; run `ddbctl create` again once fixed")

@@ -26,6 +26,9 @@ from .wire import (
 )
 
 CONTROL_PREFIX = "/_ddbctl/"
+# Other services moto answers as they are, in the server's account: KMS (the keys of SSE, such as the AWS
+# managed alias/aws/dynamodb) and STS (GetCallerIdentity: the account a client works in).
+OTHER_SERVICES = ("kms", "sts")
 
 
 class DynamoDBApp:
@@ -53,6 +56,8 @@ class DynamoDBApp:
         request = Request(environ)
         if request.path.startswith(CONTROL_PREFIX):
             response = self._control(request)
+        elif service_of(request.headers.get("Authorization")) in OTHER_SERVICES:
+            response = self._other_service(request)
         elif "X-Amz-Target" not in request.headers and request.method in ("GET", "HEAD"):
             # DynamoDB answers a plain GET with a health line; load balancers and scripts probe it.
             response = Response("healthy: ddbctl local DynamoDB\n", mimetype="text/plain")
@@ -98,6 +103,18 @@ class DynamoDBApp:
             if self.aws_like is not None and request.target_prefix == DYNAMODB_TARGET_PREFIX:
                 return self.aws_like.handle(request)
             return self.backend.forward(request)
+
+    def _other_service(self, request: Request) -> Response:
+        service = service_of(request.headers.get("Authorization")) or ""
+        body = request.get_data()
+        target = request.headers.get("X-Amz-Target", "")
+        operation = target.partition(".")[2] if target else request.form.get("Action", "")
+        entry = self.operations.start(operation or "(none)", [])
+        with self._lock:
+            status, headers, answer = self.backend.forward_service(
+                service, request.method, request.path, dict(request.headers.items()), body)
+        self.operations.finish(entry, status, None if status < 400 else "error")
+        return Response(answer, status=status, headers=headers)
 
     # -- control endpoints ---------------------------------------------------------------------
 
@@ -146,6 +163,14 @@ class DynamoDBApp:
             return _json({"error": f"invalid fault: {exc}"}, status=400)
         self.faults.add(fault)
         return _json({"fault": fault.to_dict()}, status=201)
+
+
+def service_of(authorization: str | None) -> str | None:
+    """The service of a SigV4 ``Authorization`` header's credential scope (``KEY/date/region/SERVICE/...``)."""
+    if not authorization or "Credential=" not in authorization:
+        return None
+    scope = authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+    return scope[3] if len(scope) >= 5 else None
 
 
 def _known(prefix: str, operation: str) -> bool:
