@@ -113,7 +113,8 @@ def test_apply_on_a_terminal_asks_and_a_no_sends_nothing(
 
     declined = answer("n\n")
     assert declined.exit_code == 1
-    assert "Apply these changes to environment staging? [y/N]: " in declined.stderr and "apply cancelled: nothing was sent" in declined.stderr
+    assert "Apply these changes to environment staging? [y/N]: " in declined.stderr
+    assert "apply cancelled: nothing was sent" in declined.stderr
     assert mutating(dynamodb) == []
     accepted = answer("y\n")
     assert accepted.exit_code == 0

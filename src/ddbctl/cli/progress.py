@@ -172,7 +172,9 @@ class Progress(Events):
     # -- the executor's events ---------------------------------------------------------------------
 
     def table_started(self, table: TablePlan) -> None:
-        self.row(table.physical, step="starting")
+        row = self.row(table.physical)
+        with self._lock:
+            row.step = row.step or "starting"  # shown live; not worth a line in a log
 
     def request_sent(self, table: TablePlan, change: Change, request: Request) -> None:
         self.row(table.physical).update(step=f"{change.summary()} ({request.operation})")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import click
 from rich.markup import escape
 
 from ..changes import (
@@ -18,10 +20,15 @@ from ..changes import (
     is_destructive,
 )
 from ..execute import Outcome, Report, TableResult, describe_requests
+from ..ops.export import ExportResult
 from ..ops.session import Context
+from ..ops.summary import render_summary_wrapped
 from ..ops.target import Target, resolve_target
 from ..plan import Plan, Status, TablePlan
 from .state import CliState
+
+F = TypeVar("F", bound=Callable[..., Any])
+SUMMARY_WIDTH = 100
 
 
 def plan_data(plan: Plan) -> dict[str, Any]:
@@ -207,6 +214,21 @@ def _worth_a_line(result: TableResult, planned: TablePlan | None) -> bool:
     if result.outcome in (Outcome.CREATED, Outcome.UPDATED, Outcome.FAILED) or result.done:
         return True
     return planned is not None and bool(planned.held or planned.drift)
+
+
+def wide_option(f: F) -> F:
+    return click.option("--wide", is_flag=True,
+                        help="Print the table summary as one wide row per table (as in table-summary.txt) "
+                        "instead of a block per table within 100 columns.")(f)
+
+
+def print_summary(state: CliState, exported: ExportResult, environment: str, *, wide: bool = False) -> None:
+    """The exported tables' summary: a block per table within 100 columns, or table-summary.txt's rows."""
+    if wide:
+        text = exported.summary.read_text(encoding="utf-8")
+    else:
+        text = render_summary_wrapped(exported.live.tables, environment, width=SUMMARY_WIDTH)
+    state.out.print(text, highlight=False, markup=False, end="")
 
 
 def target_data(target: Target) -> dict[str, Any]:

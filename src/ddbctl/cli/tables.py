@@ -14,7 +14,7 @@ from ..ops.export import export_tables
 from ..spec.files import load_dir
 from ..spec.model import TableSpec
 from .progress import Progress
-from .render import print_report, print_requests, show_target
+from .render import print_report, print_requests, print_summary, show_target, wide_option
 from .state import (
     DEFAULT_MAX_WAIT,
     CliState,
@@ -61,9 +61,10 @@ def schema() -> None:
 @dir_option("Directory to write the schema files to [default: infrastructure/schemas].")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
               help="Export only this table (logical or physical name); repeatable.")
+@wide_option
 @concurrency_option
 @pass_state
-def export(state: CliState, directory: Path | None, tables: tuple[str, ...], concurrency: int) -> None:
+def export(state: CliState, directory: Path | None, tables: tuple[str, ...], wide: bool, concurrency: int) -> None:
     """Write the environment's tables as spec files plus table-summary.txt. Read-only.
 
     Only tables of the selected environment and prefix are exported: production never picks up
@@ -77,7 +78,7 @@ def export(state: CliState, directory: Path | None, tables: tuple[str, ...], con
                              "summary": str(result.summary), "skipped_foreign": list(result.live.foreign),
                              "stale": [str(p) for p in result.stale]})
             return
-        state.out.print(result.summary.read_text(encoding="utf-8"), highlight=False, markup=False)
+        print_summary(state, result, settings.environment, wide=wide)
         state.out.print(f"Exported {len(result.files)} table(s) to {result.directory}", highlight=False)
         for physical in result.live.foreign:
             state.note(f"[yellow]left out[/] {physical}: its Environment tag names another environment")
