@@ -16,6 +16,7 @@ import boto3
 import botocore.exceptions as bx
 from botocore import xform_name
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
 
 from .config import Settings
 from .errors import AwsError, ConfigError, CredentialsError, DdbctlError, EndpointError, TableNotFound
@@ -152,8 +153,8 @@ class Dynamo:
         try:
             client = self._session.client(service, endpoint_url=self.settings.endpoint_url, config=config)
             answer: Json = getattr(client, method)(**params)
-        except (bx.BotoCoreError, bx.ClientError, ValueError):
-            return None
+        except (bx.BotoCoreError, bx.ClientError, ResponseParserError, ValueError):
+            return None  # refused, unreachable, or an endpoint that does not speak this service
         return answer
 
     def _note_account(self, arn: object) -> None:

@@ -140,7 +140,9 @@ def undoes_live_state(table: TablePlan) -> bool:
     steps = (*table.changes, *table.held)
     enabled_later = {type(c) for c in steps if isinstance(c, (UpdateTTL, UpdateStream)) and _enables(c)}
     for change in steps:
-        if isinstance(change, (DeleteIndex, UntagTable)):
+        if isinstance(change, DeleteIndex) and not change.recreate:
+            return True
+        if isinstance(change, UntagTable):
             return True
         if isinstance(change, (UpdateTTL, UpdateStream)) and not _enables(change) and type(change) not in enabled_later:
             return True

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from ..errors import SpecError
 from ..execute import Outcome
@@ -61,10 +62,14 @@ def schema() -> None:
 @dir_option("Directory to write the schema files to [default: infrastructure/schemas].")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
               help="Export only this table (logical or physical name); repeatable.")
+@click.option("--portable", is_flag=True,
+              help="Write no KMS key ARN: a customer managed key by its alias, any other key dropped (the "
+              "file then asks for the AWS managed key).")
 @wide_option
 @concurrency_option
 @pass_state
-def export(state: CliState, directory: Path | None, tables: tuple[str, ...], wide: bool, concurrency: int) -> None:
+def export(state: CliState, directory: Path | None, tables: tuple[str, ...], portable: bool, wide: bool,
+           concurrency: int) -> None:
     """Write the environment's tables as spec files plus table-summary.txt. Read-only.
 
     Only tables of the selected environment and prefix are exported: production never picks up
@@ -72,16 +77,18 @@ def export(state: CliState, directory: Path | None, tables: tuple[str, ...], wid
     """
     with reported_errors(state):
         settings = state.settings()
-        result = export_tables(settings, directory, tables or None, concurrency=concurrency)
+        result = export_tables(settings, directory, tables or None, concurrency=concurrency, portable=portable)
         if state.json:
             state.emit_json({"directory": str(result.directory), "files": [str(p) for p in result.files],
                              "summary": str(result.summary), "skipped_foreign": list(result.live.foreign),
-                             "stale": [str(p) for p in result.stale]})
+                             "stale": [str(p) for p in result.stale], "notes": list(result.notes)})
             return
         print_summary(state, result, settings.environment, wide=wide)
         state.out.print(f"Exported {len(result.files)} table(s) to {result.directory}", highlight=False)
         for physical in result.live.foreign:
             state.note(f"[yellow]left out[/] {physical}: its Environment tag names another environment")
+        for note in result.notes:
+            state.note(f"[yellow]note[/] {escape(note)}")
         for path in result.stale:
             state.note(f"[yellow]stale[/] {path}: no such table in {settings.environment} (file left in place)")
 

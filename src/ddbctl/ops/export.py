@@ -15,6 +15,7 @@ from ..errors import ConfigError, TableNotFound
 from ..live import LiveState, live_spec, read_live
 from ..spec.convert import without_managed_tags
 from ..spec.files import SUMMARY_FILE, write_spec
+from .kms_keys import key_info, keys_of, portable_key
 from .session import Context, connect
 from .summary import render_summary
 
@@ -26,6 +27,7 @@ class ExportResult:
     summary: Path
     live: LiveState
     stale: tuple[Path, ...]  # spec files in the directory whose table no longer exists (left in place)
+    notes: tuple[str, ...] = ()  # encryption keys dropped or kept as ARNs (see ops.kms_keys)
 
 
 def export_tables(
@@ -35,8 +37,13 @@ def export_tables(
     *,
     concurrency: int = 8,
     context: Context | None = None,
+    portable: bool = False,
 ) -> ExportResult:
-    """Write the environment's tables (or just ``tables``, logical or physical names) as spec files."""
+    """Write the environment's tables (or just ``tables``, logical or physical names) as spec files.
+
+    An AWS managed KMS key is written without its ARN, a customer managed one by its alias where it
+    has one; with ``portable``, no key ARN at all (see :mod:`.kms_keys`).
+    """
     directory = directory or settings.schema_dir
     context = context or connect(settings, concurrency=concurrency)
     namespace = context.namespace
@@ -51,13 +58,18 @@ def export_tables(
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create directory {directory}: {exc.strerror}") from exc
-    files = tuple(
-        write_spec(directory, without_managed_tags(live_spec(logical, table)))
-        for logical, table in live.tables.items()
-    )
+    specs = {logical: without_managed_tags(live_spec(logical, table)) for logical, table in live.tables.items()}
+    keys = {key: key_info(context.dynamo, key) for key in sorted(keys_of(specs))}
+    notes: list[str] = []
+    for logical, spec in specs.items():
+        sse = spec.sse_specification
+        specs[logical], note = portable_key(spec, keys.get(sse.kms_master_key_id or "") if sse else None,
+                                            portable=portable)
+        notes += [note] if note else []
+    files = tuple(write_spec(directory, spec) for spec in specs.values())
     summary = directory / SUMMARY_FILE
     summary.write_text(render_summary(live.tables, namespace.environment), encoding="utf-8")
     stale = () if wanted is not None else tuple(
         path for path in sorted(directory.glob("*.json")) if path not in files
     )
-    return ExportResult(directory, files, summary, live, stale)
+    return ExportResult(directory, files, summary, live, stale, tuple(notes))
