@@ -247,3 +247,48 @@ def test_no_line_is_printed_twice(run: Run, dynamodb: LocalDynamoDB, tmp_path: P
     every = lines(result.stdout) + lines(result.stderr)
     assert len(every) == len(set(every)), every
     assert sum(f"staging-{name}" in line and "created" in line for line in every for name in ("orders",)) == 1
+
+
+# -- small fixes ----------------------------------------------------------------------------------------------------
+
+
+def test_the_local_banner_names_the_port_it_listens_on_and_both_region_variables(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ddbctl.cli.local_cmd import _announce  # noqa: PLC0415
+
+    _announce("http://127.0.0.1:9123", aws_like=False)
+    banner = capsys.readouterr().out
+    assert "export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9123" in banner
+    assert "AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1" in banner
+    assert "or run ddbctl with --endpoint-url http://127.0.0.1:9123." in banner
+    assert "--local" not in banner
+    _announce("http://127.0.0.1:8000", aws_like=True)
+    assert "or run ddbctl with --local." in capsys.readouterr().out
+
+
+def test_demo_removes_its_temporary_directory_and_keeps_dir(run: Run, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile  # noqa: PLC0415
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    result = run("demo", "--schemas", str(write_table(tmp_path / "schemas")))
+    assert result.exit_code == 0, result.output
+    assert "now removed (--dir DIR keeps them)" in result.stdout
+    assert list(scratch.iterdir()) == []
+    kept = run("demo", "--schemas", str(tmp_path / "schemas"), "--dir", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "orders.json").is_file() and f"spec files: {tmp_path / 'out'}" in kept.stdout
+
+
+def test_the_summary_fits_100_columns_unless_wide(run: Run, dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
+    from ddbctl.ops.demo import EXAMPLE_SCHEMAS  # noqa: PLC0415
+
+    run("create", "--dir", str(EXAMPLE_SCHEMAS), server=dynamodb)
+    narrow = run("export", "--dir", str(tmp_path / "out"), server=dynamodb)
+    assert narrow.exit_code == 0
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 100
+    assert "construction-expenses-company-expenses  ACTIVE" in narrow.stdout
+    wide = run("export", "--dir", str(tmp_path / "out"), "--wide", server=dynamodb)
+    assert max(len(line) for line in wide.stdout.splitlines()) > 100
