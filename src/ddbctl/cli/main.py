@@ -124,6 +124,11 @@ class DdbctlGroup(click.Group):
             _json_error(type(exc).__name__, exc.format_message(), _usage_hint(exc), exc.exit_code)
         except click.Abort:
             _json_error("Aborted", "aborted", None, 1)
+        except Exception as exc:  # a bug: still one JSON document, the traceback with --debug
+            if "--debug" in argv:
+                raise
+            _json_error("InternalError", f"{type(exc).__name__}: {exc}",
+                        "a bug in ddbctl: run again with --debug for the traceback, and report it", 1)
 
 
 def wants_json(argv: Sequence[str]) -> bool:
