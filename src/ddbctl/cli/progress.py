@@ -106,6 +106,7 @@ class Progress(Events):
         self.clock = clock
         self.rows: dict[str, Row] = {}
         self._header = header
+        self._header_lock = threading.Lock()
         self._lock = threading.RLock()
         self._live: Live | None = None
         self._stop = threading.Event()
@@ -118,7 +119,6 @@ class Progress(Events):
             return self
         self.live = self._terminal
         if self.live:
-            self._show_header()
             self._live = Live(self, console=self.state.err, refresh_per_second=REFRESH_PER_SECOND, transient=True)
             self._live.start()
         else:
@@ -141,6 +141,7 @@ class Progress(Events):
 
     def row(self, name: str, *, step: str = "", state: str = "") -> Row:
         """The row of ``name``, made on first use."""
+        self._show_header()
         with self._lock:
             row = self.rows.get(name)
             if row is None:
@@ -189,9 +190,11 @@ class Progress(Events):
     # -- output ------------------------------------------------------------------------------------
 
     def _show_header(self) -> None:
-        header, self._header = self._header, None
-        if header is not None:
-            header()
+        """The command's header, once, before the first row or line (other threads wait for it)."""
+        with self._header_lock:
+            header, self._header = self._header, None
+            if header is not None and not self.quiet:
+                header()
 
     def _state_line(self, row: Row, *, still: bool = False) -> None:
         now = self.clock()
