@@ -304,7 +304,7 @@ def test_dry_run_in_json_lists_requests_and_skipped_indexes(awslike_dynamodb: Lo
          "missing type for partition key 'email': write --partition-key email:S (the type is S (string), "
          "N (number) or B (binary))"),
         (("--table", "companies", "--index", "by-email", "--partition-key", "email:Q"), {},
-         "unknown type 'Q' for partition key 'email': use S (string), N (number) or B (binary)"),
+         "--partition-key: unknown type 'Q' for partition key 'email': use S (string), N (number) or B (binary)"),
         ((), {"TABLE_NAME": COMPANIES, "INDEX_NAME": "by-email", "PARTITION_KEY": "email"},
          "missing type for partition key 'email': set PARTITION_KEY_TYPE (the type is S (string), N (number) or "
          "B (binary))"),
