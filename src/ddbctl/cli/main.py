@@ -101,6 +101,9 @@ def with_global_options(command: click.Command) -> click.Command:
     return command
 
 
+_with_settings_options = with_global_options  # the former name, for command modules that still use it
+
+
 class DdbctlGroup(click.Group):
     """A command group whose commands accept the global options after their names; JSON usage errors."""
 
