@@ -171,7 +171,8 @@ def test_plan_and_apply_as_json(run: Run, dynamodb: LocalDynamoDB, schemas: Path
     planned = staging(run, dynamodb, "-o", "json", "plan", "--dir", str(schemas))
     data = json.loads(planned.stdout)
     assert data["counts"] == {"create": 1, "update": 0, "delete": 0, "held_tables": 0, "unchanged": 0, "changes": 2,
-                              "destructive": 0, "held": 0, "refused": 0, "unmanaged": 0}
+                              "destructive": 0, "held": 0, "refused": 0, "unmanaged": 0,
+                              "not_owned": 0}
     assert [c["kind"] for c in data["tables"][0]["changes"]] == ["create-table", "update-pitr"]
     applied = json.loads(staging(run, dynamodb, "-o", "json", "apply", "--dir", str(schemas), "--yes").stdout)
     assert applied["ok"] is True and applied["counts"]["created"] == 1

@@ -185,7 +185,7 @@ class Progress(Events):
 
     def table_finished(self, result: TableResult) -> None:
         if result.physical in self.rows:
-            self.rows[result.physical].finish(result.outcome.value, _OUTCOME_STYLE[result.outcome])
+            self.rows[result.physical].finish(result.outcome.value, _OUTCOME_STYLE.get(result.outcome, "red"))
 
     # -- output ------------------------------------------------------------------------------------
 

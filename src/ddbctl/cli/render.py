@@ -62,7 +62,9 @@ def table_kind(table: TablePlan) -> str:
         return "refused"
     if table.status is Status.CREATE:
         return "create"
-    if any(isinstance(c, DeleteTable) for c in table.changes):
+    if table.status.value == "not_owned":  # a table under the environment's names it does not own
+        return "not_owned"
+    if table.status.value == "delete" or any(isinstance(c, DeleteTable) for c in table.changes):
         return "delete"
     if table.changes:
         return "update"
@@ -74,7 +76,8 @@ def table_kind(table: TablePlan) -> str:
 
 
 _KIND_MARK = {"create": "[green]+[/]", "update": "[yellow]~[/]", "delete": "[red]-[/]", "held": "[yellow]~[/]",
-              "refused": "[red]![/]", "unmanaged": "[magenta]?[/]", "unchanged": "[dim]=[/]", "exists": "[dim]=[/]"}
+              "refused": "[red]![/]", "unmanaged": "[magenta]?[/]", "unchanged": "[dim]=[/]", "exists": "[dim]=[/]",
+              "not_owned": "[dim]?[/]"}
 _KIND_LABEL = { "unmanaged": "live table with no spec file: left alone"}
 
 
@@ -88,6 +91,7 @@ def plan_counts(plan: Plan) -> dict[str, int]:
         "refused": kinds.count("refused"),
         "unchanged": kinds.count("unchanged") + kinds.count("exists"),
         "unmanaged": kinds.count("unmanaged"),
+        "not_owned": kinds.count("not_owned"),
         "changes": len(plan.changes),
         "destructive": sum(1 for c in plan.changes if is_destructive(c)),
         "held": len(plan.held),
@@ -99,7 +103,8 @@ def print_plan(state: CliState, plan: Plan, *, show_unchanged: bool = False) -> 
     out = state.out
     for table in plan.tables:
         kind = table_kind(table)
-        if kind in ("unchanged", "exists") and not (table.drift or show_unchanged or state.verbose):
+        if kind == "not_owned" or (kind in ("unchanged", "exists") and not (table.drift or show_unchanged
+                                                                              or state.verbose)):
             continue
         label = _KIND_LABEL.get(kind, kind)
         out.print(f"{_KIND_MARK[kind]} [bold]{escape(table.physical)}[/] [dim]({label})[/]", highlight=False)
@@ -119,7 +124,9 @@ def plan_summary(plan: Plan) -> str:
     """One line: the tables created, updated, deleted, held and refused (as the body marks them), the steps."""
     counts = plan_counts(plan)
     if plan.converged:
-        extra = f" ({counts['unmanaged']} live table(s) without a spec file left alone)" if counts["unmanaged"] else ""
+        left = [f"{counts['unmanaged']} live table(s) without a spec file left alone"] if counts["unmanaged"] else []
+        left += [f"{counts['not_owned']} table(s) not owned left alone"] if counts["not_owned"] else []
+        extra = f" ({'; '.join(left)})" if left else ""
         return f"No changes: the live tables match the spec files{extra}."
     tables = (f"{counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
               f"{counts['held_tables']} held, {counts['refused']} refused")
@@ -129,6 +136,8 @@ def plan_summary(plan: Plan) -> str:
         parts.append(f"{counts['held']} step(s) held (destructive or waiting for one: rerun with --allow-destroy)")
     if counts["unmanaged"]:
         parts.append(f"{counts['unmanaged']} live table(s) without a spec file left alone (--prune deletes them)")
+    if counts["not_owned"]:
+        parts.append(f"{counts['not_owned']} table(s) not owned left alone")
     return "Plan: " + "; ".join(parts) + "."
 
 
