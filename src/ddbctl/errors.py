@@ -94,3 +94,9 @@ class UnsafeChange(DdbctlError):
 
 class StalePlan(DdbctlError):
     """The live table changed between plan and apply: the plan is refused for that table."""
+
+
+class Inexpressible(DdbctlError):
+    """A spec value the requested output format (CloudFormation, Terraform, ...) has no way to express."""
+
+    exit_code = 2

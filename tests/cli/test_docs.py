@@ -1,8 +1,9 @@
 """The README and --help must not drift: every command and option in --help is in the README, and back.
 
 A command is documented under a heading ``### `ddbctl NAME ...` `` (a group's subcommands as
-``ddbctl GROUP SUB``); its options must appear in that section, and every ``--option`` the section
-names must exist. Commands added later (by any module) are picked up from the click tree itself.
+``ddbctl GROUP SUB``); its options must appear in that section (or in the intro of its ``## ``
+chapter, for options common to a group), and every ``--option`` the section names as its own must
+exist. Commands added later (by any module) are picked up from the click tree itself.
 """
 
 from __future__ import annotations
@@ -32,20 +33,33 @@ def commands(group: click.Group = cli, path: tuple[str, ...] = ()) -> Iterator[t
 COMMANDS = dict(commands())
 
 
-def sections() -> dict[str, str]:
-    """README text under each `### ` heading, by heading."""
-    found: dict[str, str] = {}
-    for part in re.split(r"^### ", README, flags=re.M)[1:]:
-        heading, _, body = part.partition("\n")
-        found[heading] = heading + "\n" + body.split("\n## ", 1)[0]
+def sections() -> dict[str, tuple[str, str]]:
+    """README text under each `### ` heading, by heading, and the intro of its `## ` chapter (options
+    common to a group of commands may be documented once there)."""
+    found: dict[str, tuple[str, str]] = {}
+    for chapter in re.split(r"^## ", README, flags=re.M)[1:]:
+        intro, *parts = re.split(r"^### ", chapter, flags=re.M)
+        for part in parts:
+            heading, _, body = part.partition("\n")
+            found[heading] = (heading + "\n" + body, intro.partition("\n")[2])
     return found
 
 
-def section_of(path: tuple[str, ...]) -> str | None:
+def section_of(path: tuple[str, ...], *, with_intro: bool = True) -> str | None:
     name = "ddbctl " + " ".join(path)
-    matching = [text for heading, text in sections().items()
+    matching = [own + ("\n" + intro if with_intro else "") for heading, (own, intro) in sections().items()
                 if re.search(rf"`{re.escape(name)}(`| )", heading)]
     return "\n".join(matching) or None
+
+
+def options_named(text: str, name: str) -> set[str]:
+    """The ``--options`` a section names as its command's: not those of another command it quotes
+    (`ddbctl apply --allow-destroy`, `aws cloudformation ... --stack-name`), nor of other code lines."""
+    code = re.compile(r"^```.*?^```", flags=re.M | re.S)
+    text = code.sub(lambda block: "\n".join(line for line in block.group(0).splitlines()
+                                            if line.startswith(f"ddbctl {name}")), text)
+    text = re.sub(r"`(ddbctl (?!" + re.escape(name) + r"\b)|aws )[^`]*`", "", text)
+    return set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", text))
 
 
 def own_options(command: click.Command) -> set[str]:
@@ -70,10 +84,9 @@ def test_every_option_in_help_is_in_the_readme_and_back(path: tuple[str, ...]) -
     for option in options:
         assert option in help_text
         assert re.search(rf"{re.escape(option)}\b", text), f"README section of {path} lacks {option}"
-    # Options quoted with another command (`ddbctl apply --allow-destroy`) belong to that command.
-    name = " ".join(path)
-    own_text = re.sub(r"`ddbctl (?!" + re.escape(name) + r"\b)[^`]*`", "", text)
-    documented = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", own_text))
+    if isinstance(command, click.Group):
+        return  # a group's sections are its subcommands': their options are checked there
+    documented = options_named(section_of(path, with_intro=False) or "", " ".join(path))
     unknown = documented - options - GLOBAL - {"--help"}
     assert not unknown, f"README's section of {' '.join(path)} names options it does not have: {sorted(unknown)}"
 

@@ -68,7 +68,7 @@ def test_the_aws_managed_key_is_written_without_an_arn_and_a_customer_key_by_ali
     assert written_sse(tmp_path / "portable", "aliased")["KMSMasterKeyId"] == "alias/orders-key"
     assert len(portable.notes) == 1 and "a customer managed key without an alias" in portable.notes[0]
     operations = {op["operation"] for op in dynamodb.server.operations()}
-    assert {"DescribeKey", "ListAliases"} <= operations
+    assert {"kms:DescribeKey", "kms:ListAliases"} <= operations
 
 
 class _Refusing(BaseHTTPRequestHandler):

@@ -19,6 +19,7 @@ import click
 from .. import __version__
 from .converge import apply, plan
 from .demo import demo
+from .generate import generate
 from .gsi import add_gsi_command, wait
 from .local_cmd import local as local_server
 from .state import CliState, error_data
@@ -182,6 +183,7 @@ cli.params[0:0] = global_options()
 
 for command in (validate, export, create, plan, apply, add_gsi_command, wait, demo):
     cli.add_command(command)
+cli.add_command(generate)  # a group: its subcommands get the global options too
 for command in (schema, local_server):
     cli.add_plain_command(command)
 

@@ -109,7 +109,7 @@ class DynamoDBApp:
         body = request.get_data()
         target = request.headers.get("X-Amz-Target", "")
         operation = target.partition(".")[2] if target else request.form.get("Action", "")
-        entry = self.operations.start(operation or "(none)", [])
+        entry = self.operations.start(f"{service}:{operation or '(none)'}", [])  # kms:DescribeKey, as IAM names it
         with self._lock:
             status, headers, answer = self.backend.forward_service(
                 service, request.method, request.path, dict(request.headers.items()), body)

@@ -1,0 +1,157 @@
+"""Proof, not assertion: each command runs against the local server, and the operations it really sent
+(the server's operation log) are exactly ``ddbctl.permissions.OPERATIONS[command]`` over its runs, and
+the generated policy for that command allows every one of them on the tables it touched."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ddbctl.cli.main import cli
+from ddbctl.generate import iam
+from ddbctl.local.pytest_plugin import FAST_AWS_LIKE, LocalDynamoDB, ServerPool
+from ddbctl.permissions import INFORMATIONAL, OPERATIONS
+
+from .specs import write_specs
+
+ACCOUNT = "123456789012"
+ENVIRONMENT = "staging"
+STEM = f"construction-expenses-{ENVIRONMENT}-"
+
+
+def _key(name: str, kind: str = "HASH") -> dict[str, str]:
+    return {"AttributeName": name, "KeyType": kind}
+
+
+def _attr(name: str, kind: str = "S") -> dict[str, str]:
+    return {"AttributeName": name, "AttributeType": kind}
+
+
+ORDERS: dict[str, Any] = {
+    "TableName": "orders",
+    "AttributeDefinitions": [_attr("id"), _attr("customer")],
+    "KeySchema": [_key("id")],
+    "GlobalSecondaryIndexes": [{"IndexName": "by-customer", "KeySchema": [_key("customer")],
+                                "Projection": {"ProjectionType": "ALL"}}],
+    "Tags": [{"Key": "Team", "Value": "a"}],
+    "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "expires"},
+}
+LEGACY: dict[str, Any] = {"TableName": "legacy", "AttributeDefinitions": [_attr("id")], "KeySchema": [_key("id")]}
+# Every kind of change to orders: index deleted and created, stream, tags added and removed, TTL and
+# PITR off; a new table; legacy pruned.
+ORDERS_CHANGED: dict[str, Any] = {
+    **ORDERS,
+    "AttributeDefinitions": [_attr("id"), _attr("status")],
+    "GlobalSecondaryIndexes": [{"IndexName": "by-status", "KeySchema": [_key("status")],
+                                "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+    "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    "Tags": [{"Key": "Owner", "Value": "b"}],
+    "TimeToLiveSpecification": {"Enabled": False},
+    "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": False},
+}
+INVOICES: dict[str, Any] = {"TableName": "invoices", "AttributeDefinitions": [_attr("id")], "KeySchema": [_key("id")]}
+
+Run = Callable[..., list[dict[str, Any]]]
+
+
+@pytest.fixture(params=["plain", "awslike"])
+def dynamodb(request: pytest.FixtureRequest, local_servers: ServerPool) -> LocalDynamoDB:
+    """Plain moto, and the AWS-like server (tables CREATING for a while, index builds one at a time, TTL
+    cool-down short enough to wait out): the same commands must send the same kinds of operations."""
+    return local_servers.fresh(None if request.param == "plain" else replace(FAST_AWS_LIKE, ttl_cooldown_seconds=0.5))
+
+
+@pytest.fixture
+def run(dynamodb: LocalDynamoDB, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Run ``ddbctl -e staging ARGS`` against the server; the operations it sent (from the server's log)."""
+    for variable in ("ENVIRONMENT", "TABLE_PREFIX", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(variable, raising=False)
+
+    def invoke(*args: str, expect: int = 0) -> list[dict[str, Any]]:
+        dynamodb.server.clear_operations()
+        result: Result = CliRunner().invoke(cli, ["-e", ENVIRONMENT, *args], env=dynamodb.env,
+                                            catch_exceptions=False)
+        assert result.exit_code == expect, result.output
+        return dynamodb.server.operations()
+
+    return invoke
+
+
+def policy_for(command: str, spec_dir: Path) -> dict[str, Any]:
+    result = CliRunner().invoke(cli, ["-e", ENVIRONMENT, "generate", "iam-policy", "--for", command, "--dir",
+                                      str(spec_dir), "--account", ACCOUNT], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.output)
+    return document
+
+
+def prove(command: str, runs: list[list[dict[str, Any]]], spec_dir: Path) -> None:
+    """The union of what the runs sent is OPERATIONS[command], and the policy allows each call."""
+    sent = {entry["operation"] for operations in runs for entry in operations} - INFORMATIONAL
+    assert sent == OPERATIONS[command], (
+        f"{command}: sent but not listed {sorted(sent - OPERATIONS[command])}; "
+        f"listed but never sent {sorted(OPERATIONS[command] - sent)}")
+    document = policy_for(command, spec_dir)
+    granted = {action for statement in document["Statement"] if statement["Effect"] == "Allow"
+               for action in statement["Action"] if action.startswith("dynamodb:")}
+    assert granted == {f"dynamodb:{operation}" for operation in OPERATIONS[command]}
+    for operations in runs:
+        for entry in operations:
+            if entry["operation"] in INFORMATIONAL:
+                continue  # refused, they are no error: a policy need not grant them
+            action = f"dynamodb:{entry['operation']}"
+            resources = [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{t}" for t in entry["tables"]] or ["*"]
+            for resource in resources:
+                assert iam.allows(document, action, resource), (action, resource)
+            assert all(t.startswith(STEM) for t in entry["tables"]), entry
+
+
+def test_create_export_plan_wait_add_gsi_and_apply_send_exactly_their_operations(run: Run, tmp_path: Path) -> None:
+    first = write_specs(tmp_path / "first", ORDERS, LEGACY)
+    create_runs = [run("create", "--dir", str(first)), run("create", "--dir", str(first)),
+                   run("create", "--dir", str(first), "--dry-run")]
+    prove("create", create_runs, first)
+
+    export_dir = tmp_path / "exported"
+    export_runs = [run("export", "--dir", str(export_dir)),
+                   run("export", "--dir", str(export_dir), "--table", "orders")]
+    prove("export", export_runs, first)
+
+    wait_runs = [run("wait", "--table", "orders"), run("wait", "--table", "orders", "--index", "by-customer")]
+    prove("wait", wait_runs, first)
+
+    add_gsi_runs = [
+        run("add-gsi", "--table", "orders", "--index", "by-region", "--partition-key", "region:S"),
+        run("add-gsi", "--table", "orders", "--index", "by-region", "--partition-key", "region:S"),  # exists
+        run("add-gsi", "--table", "orders", "--index", "by-day", "--partition-key", "day:N", "--dry-run"),
+    ]
+    prove("add-gsi", add_gsi_runs, first)
+
+    second = write_specs(tmp_path / "second", ORDERS_CHANGED, INVOICES)
+    plan_runs = [run("plan", "--dir", str(second)), run("plan", "--dir", str(second), "--detailed-exitcode", expect=2)]
+    prove("plan", plan_runs, second)
+
+    apply_runs = [
+        run("apply", "--dir", str(second), "--dry-run"),
+        run("apply", "--dir", str(second), "--yes", "--allow-destroy", "--prune"),
+        run("apply", "--dir", str(second), "--yes"),  # converged: reads only
+    ]
+    prove("apply", apply_runs, second)
+
+
+def test_validate_sends_nothing(run: Run, tmp_path: Path) -> None:
+    directory = write_specs(tmp_path / "s", ORDERS)
+    operations = run("validate", str(directory))
+    assert operations == []
+    prove("validate", [operations], directory)
+
+
+def test_every_listed_operation_has_an_iam_mapping() -> None:
+    for command in OPERATIONS:
+        assert iam.permissions([command]) is not None  # raises ConfigError for an unmapped operation
