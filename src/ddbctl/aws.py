@@ -17,6 +17,7 @@ import boto3
 import botocore.exceptions as bx
 from botocore import xform_name
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
 
 from .config import Settings
 from .errors import (
@@ -82,6 +83,7 @@ class Dynamo:
         self.client = self._client(max_attempts, CONNECT_TIMEOUT, pool_size)
         self._calls: list[str] = []
         self._lock = threading.Lock()
+        self._account: str | None = None
         self.client.meta.events.register("before-call.dynamodb", self._count)
 
     # -- generic ---------------------------------------------------------------------------------------
@@ -114,9 +116,11 @@ class Dynamo:
     def describe_table(self, physical_name: str) -> Json | None:
         """DescribeTable's ``Table``, or None when the table does not exist."""
         try:
-            return self.call("DescribeTable", {"TableName": physical_name})["Table"]  # type: ignore[no-any-return]
+            table: Json = self.call("DescribeTable", {"TableName": physical_name})["Table"]
         except TableNotFound:
             return None
+        self._note_account(table.get("TableArn"))
+        return table
 
     def describe_live(self, physical_name: str, *, full: bool = True) -> LiveTable | None:
         """Everything a spec needs about a table, in at most four calls (plus tag pages); None if missing.
@@ -139,6 +143,53 @@ class Dynamo:
         with translated("ListTagsOfResource", arn):
             pages = self.client.get_paginator("list_tags_of_resource").paginate(ResourceArn=arn)
             return [tag for page in pages for tag in page.get("Tags", [])]
+
+    # -- the account, and other services ----------------------------------------------------------------
+
+    def account(self) -> str | None:
+        """The AWS account: from a table ARN seen in a response, else STS GetCallerIdentity; None if unknown.
+
+        Never raises: a refused or unanswered STS call (a local endpoint may not have STS) means None.
+        """
+        with self._lock:
+            if self._account is not None:
+                return self._account
+        identity = self._optional_call("sts", "get_caller_identity")
+        account = identity.get("Account") if identity else None
+        return str(account) if account else None
+
+    def describe_key(self, key_id: str) -> Json | None:
+        """KMS DescribeKey's ``KeyMetadata``; None when refused or unanswered."""
+        answer = self._optional_call("kms", "describe_key", KeyId=key_id)
+        metadata = answer.get("KeyMetadata") if answer else None
+        return metadata if isinstance(metadata, dict) else None
+
+    def key_aliases(self, key_id: str) -> list[str] | None:
+        """The alias names of a KMS key (KMS ListAliases); None when refused or unanswered."""
+        answer = self._optional_call("kms", "list_aliases", KeyId=key_id)
+        if answer is None:
+            return None
+        return sorted(str(a["AliasName"]) for a in answer.get("Aliases", []) if a.get("AliasName"))
+
+    def _optional_call(self, service: str, method: str, **params: Any) -> Json | None:
+        """One call to another service, for information only: one attempt, None on any failure.
+
+        With a custom endpoint the call goes to that endpoint (never to AWS with local credentials).
+        """
+        config = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2,
+                        read_timeout=5, user_agent_extra="ddbctl")
+        try:
+            client = self._session.client(service, endpoint_url=self.settings.endpoint_url, config=config)
+            answer: Json = getattr(client, method)(**params)
+        except (bx.BotoCoreError, bx.ClientError, ResponseParserError, ValueError):
+            return None  # refused, unreachable, or an endpoint that does not speak this service
+        return answer
+
+    def _note_account(self, arn: object) -> None:
+        parts = str(arn or "").split(":")
+        if len(parts) > 4 and parts[0] == "arn" and parts[4].isdigit():
+            with self._lock:
+                self._account = parts[4]
 
     # -- internals -------------------------------------------------------------------------------------
 

@@ -70,7 +70,8 @@ def load_settings(
     """Resolve settings from flags (None = not given), environment variables and the project file."""
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     environ = os.environ if environ is None else environ
-    project = _read_project_file(config_file or _project_file_path(environ))
+    config_file = config_file or _project_file_path(environ)
+    project = _read_project_file(config_file)
     from_env = {
         "environment": environ.get("ENVIRONMENT"),
         "prefix": environ.get("TABLE_PREFIX"),
@@ -89,10 +90,27 @@ def load_settings(
     if "environments" in merged:
         merged["environments"] = tuple(merged["environments"])
     settings = Settings(**merged)
-    source = ("--environment" if "environment" in flags else "ENVIRONMENT" if "environment" in from_env
-              else f"{config_file or _project_file_path(environ)}: environment")
-    _check(settings, source)
+    _check(settings, _sources(flags, from_env, project, config_file or _project_file_path(environ)))
     return settings
+
+
+_FLAGS = {"environment": "-e/--environment", "prefix": "--prefix", "endpoint_url": "--endpoint-url"}
+_VARIABLES = {"environment": "ENVIRONMENT", "prefix": "TABLE_PREFIX",
+              "endpoint_url": "AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL"}
+
+
+def _sources(flags: Mapping[str, Any], from_env: Mapping[str, Any], project: Mapping[str, Any],
+             config_file: Path | None) -> dict[str, str]:
+    """Where each checked setting came from, as the user set it: the flag, the variable or the project file."""
+    sources = {}
+    for key, flag in _FLAGS.items():
+        if flags.get(key) is not None:
+            sources[key] = flag
+        elif from_env.get(key):
+            sources[key] = _VARIABLES[key]
+        elif key in project:
+            sources[key] = f"{key} in {config_file or PROJECT_FILE}"
+    return sources
 
 
 def _project_file_path(environ: Mapping[str, str]) -> Path | None:
@@ -133,16 +151,20 @@ def _read_project_file(path: Path | None) -> dict[str, Any]:
     return dict(section)
 
 
-def _check(settings: Settings, environment_source: str = "--environment") -> None:
-    check_environment(settings.environment, settings.environments, environment_source)
+def _check(settings: Settings, sources: Mapping[str, str]) -> None:
+    check_environment(settings.environment, settings.environments, sources.get("environment", "--environment"))
     if not settings.prefix or name_problem(settings.prefix + "-xyz", "prefix") is not None:
+        source = sources.get("prefix")
         raise ConfigError(
-            f"invalid prefix {settings.prefix!r}: use letters, digits, '_', '-' and '.' only",
-            hint="set it with --prefix or TABLE_PREFIX",
+            f"{source + ': ' if source else ''}invalid prefix {settings.prefix!r}: use letters, digits, '_', '-' "
+            "and '.' only",
+            hint=f"fix {source}" if source else "set it with --prefix or TABLE_PREFIX",
         )
     if settings.endpoint_url is not None and not settings.endpoint_url.startswith(("http://", "https://")):
+        source = sources.get("endpoint_url")
         raise ConfigError(
-            f"invalid endpoint URL {settings.endpoint_url!r}: it must start with http:// or https://"
+            f"{source + ': ' if source else ''}invalid endpoint URL {settings.endpoint_url!r}: it must start with "
+            "http:// or https://"
         )
 
 

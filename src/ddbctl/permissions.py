@@ -26,6 +26,11 @@ OPTIONAL = frozenset({"DescribeTimeToLive", "DescribeContinuousBackups", "ListTa
 CREATE = frozenset({"ListTables", "DescribeTable", "CreateTable", "UpdateTimeToLive",
                     "UpdateContinuousBackups"}) | OPTIONAL
 
+# Sent for information only, and never an error when refused: the account in the target header
+# (when no table ARN named it) and whether an SSE key is AWS managed or has an alias (export).
+# A policy need not grant them; the local server logs them with their service prefix.
+INFORMATIONAL = frozenset({"sts:GetCallerIdentity", "kms:DescribeKey", "kms:ListAliases"})
+
 OPERATIONS: dict[str, frozenset[str]] = {
     "validate": frozenset(),
     "schema": frozenset(),

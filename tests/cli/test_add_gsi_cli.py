@@ -150,12 +150,19 @@ def test_an_existing_identical_index_is_skipped(awslike_dynamodb: LocalDynamoDB)
     assert mutating_calls(awslike_dynamodb) == ["CreateTable"]
 
 
-def test_an_existing_different_index_is_skipped_and_the_difference_shown(awslike_dynamodb: LocalDynamoDB) -> None:
+def test_an_existing_different_index_exits_1_shows_the_difference_and_how_to_replace_it(
+    awslike_dynamodb: LocalDynamoDB,
+) -> None:
     create_table(awslike_dynamodb, gsis=[("by-email", "email", "S")])
     result = add_gsi(awslike_dynamodb, *EMAIL, "--sort-key", "at:N", "--projection", "KEYS_ONLY")
-    assert result.exit_code == 0
+    assert result.exit_code == 1
     assert result.stdout == (f"skipped index by-email on {COMPANIES}: it already exists but differs from the "
                              "request: keys email:S (asked email:S+at:N); projection ALL (asked KEYS_ONLY)\n")
+    assert f"error: index by-email on {COMPANIES} already exists but differs from the request" in result.stderr
+    assert "`ddbctl plan`, then run `ddbctl apply --allow-destroy`" in result.stderr
+    as_json = json.loads(add_gsi(awslike_dynamodb, *EMAIL, "--sort-key", "at:N", "-o", "json").stdout)
+    assert as_json["error"]["code"] == "IndexDiffers" and as_json["error"]["exit_code"] == 1
+    assert as_json["indexes"][0]["differences"] == ["keys email:S (asked email:S+at:N)"]
     assert mutating_calls(awslike_dynamodb) == ["CreateTable"]
 
 
@@ -311,7 +318,7 @@ def test_dry_run_in_json_lists_requests_and_skipped_indexes(awslike_dynamodb: Lo
          "missing type for partition key 'email': write --partition-key email:S (the type is S (string), "
          "N (number) or B (binary))"),
         (("--table", "companies", "--index", "by-email", "--partition-key", "email:Q"), {},
-         "unknown type 'Q' for partition key 'email': use S (string), N (number) or B (binary)"),
+         "--partition-key: unknown type 'Q' for partition key 'email': use S (string), N (number) or B (binary)"),
         ((), {"TABLE_NAME": COMPANIES, "INDEX_NAME": "by-email", "PARTITION_KEY": "email"},
          "missing type for partition key 'email': set PARTITION_KEY_TYPE (the type is S (string), N (number) or "
          "B (binary))"),

@@ -49,7 +49,7 @@ def test_plan_shows_each_step_in_order_and_a_summary(run: Run, dynamodb: LocalDy
         "    1. create table (keys pk, PAY_PER_REQUEST)",
         "    2. enable TTL on expires",
         "    3. enable point-in-time recovery",
-        "Plan: 1 to create, 0 to update, 3 change(s).",
+        "Plan: 1 to create, 0 to update, 0 to delete, 0 held, 0 refused; 3 change(s).",
     ]
     assert mutating(dynamodb) == []
 
@@ -78,10 +78,10 @@ def test_held_destructive_steps_count_as_changes_and_are_explained(
     result = staging(run, dynamodb, "plan", "--dir", str(schemas), "--detailed-exitcode")
     assert result.exit_code == 2
     assert result.stdout.splitlines() == [
-        f"~ {TABLE} (update)",
+        f"~ {TABLE} (held)",
         "    held: DISABLE deletion protection (destructive: needs --allow-destroy)",
-        "Plan: 0 to create, 0 to update, 0 change(s); 1 held (destructive or waiting for one: rerun with "
-        "--allow-destroy).",
+        "Plan: 0 to create, 0 to update, 0 to delete, 1 held, 0 refused; 0 change(s); 1 step(s) held (destructive "
+        "or waiting for one: rerun with --allow-destroy).",
     ]
     assert "To keep such a live change instead, write it into the files: ddbctl export" in result.stderr
     allowed = staging(run, dynamodb, "plan", "--dir", str(schemas), "--allow-destroy")
@@ -113,7 +113,8 @@ def test_apply_on_a_terminal_asks_and_a_no_sends_nothing(
 
     declined = answer("n\n")
     assert declined.exit_code == 1
-    assert "Apply these changes? [y/N]: " in declined.stderr and "apply cancelled: nothing was sent" in declined.stderr
+    assert "Apply these changes to environment staging? [y/N]: " in declined.stderr
+    assert "apply cancelled: nothing was sent" in declined.stderr
     assert mutating(dynamodb) == []
     accepted = answer("y\n")
     assert accepted.exit_code == 0
@@ -169,8 +170,9 @@ def test_unmanaged_tables_are_listed_and_left_alone(run: Run, dynamodb: LocalDyn
 def test_plan_and_apply_as_json(run: Run, dynamodb: LocalDynamoDB, schemas: Path) -> None:
     planned = staging(run, dynamodb, "-o", "json", "plan", "--dir", str(schemas))
     data = json.loads(planned.stdout)
-    assert data["counts"] == {"create": 1, "update": 0, "unchanged": 0, "changes": 2, "destructive": 0, "held": 0,
-                              "refused": 0, "unmanaged": 0, "delete": 0, "not_owned": 0}
+    assert data["counts"] == {"create": 1, "update": 0, "delete": 0, "held_tables": 0, "unchanged": 0, "changes": 2,
+                              "destructive": 0, "held": 0, "refused": 0, "unmanaged": 0,
+                              "not_owned": 0}
     assert [c["kind"] for c in data["tables"][0]["changes"]] == ["create-table", "update-pitr"]
     applied = json.loads(staging(run, dynamodb, "-o", "json", "apply", "--dir", str(schemas), "--yes").stdout)
     assert applied["ok"] is True and applied["counts"]["created"] == 1

@@ -182,8 +182,9 @@ def test_export_sends_only_reads(dynamodb: LocalDynamoDB, settings_for: Settings
     operations = [op["operation"] for op in dynamodb.server.operations()]
     assert mutations(dynamodb) == []
     per_table = {"DescribeTable", "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource"}
-    assert set(operations) == per_table | {"ListTables"}
-    assert len(operations) <= 2 + 4 * 13  # probe and listing, then four reads per table
+    per_key = {"kms:DescribeKey", "kms:ListAliases"}  # KMS: is the SSE key AWS managed, has it an alias
+    assert set(operations) == per_table | per_key | {"ListTables"}
+    assert len(operations) <= 2 + 4 * 13 + 2  # probe and listing, four reads per table, two per KMS key
 
 
 def test_missing_credentials_fail_fast(

@@ -113,9 +113,9 @@ def test_empty_variables_count_as_unset() -> None:
          "missing type for partition key 'companyId': set PARTITION_KEY_TYPE (the type is S (string), "
          "N (number) or B (binary))"),
         (GsiInput(partition_key="email:X"), SEED_ENV,
-         "unknown type 'X' for partition key 'email': use S (string), N (number) or B (binary)"),
+         "--partition-key: unknown type 'X' for partition key 'email': use S (string), N (number) or B (binary)"),
         (GsiInput(), {**SEED_ENV, "SORT_KEY_TYPE": "string"},
-         "unknown type 'STRING' for sort key 'createdAt': use S (string), N (number) or B (binary)"),
+         "SORT_KEY_TYPE: unknown type 'STRING' for sort key 'createdAt': use S (string), N (number) or B (binary)"),
         (GsiInput(sort_key="createdAt:N"), SEED_ENV,
          "a sort key needs a partition key: pass --partition-key NAME:TYPE"),
         (GsiInput(), {**SEED_ENV, "PARTITION_KEY": ""},
@@ -134,7 +134,13 @@ def test_empty_variables_count_as_unset() -> None:
          "attributes to project (--attributes, PROJECTION_ATTRIBUTES) are only for projection INCLUDE, not ALL"),
         (GsiInput(projection="INCLUDE", attributes="a,b,a"), SEED_ENV,
          "attribute 'a' is listed more than once in the projection"),
-        (GsiInput(projection="SOME"), SEED_ENV, "unknown projection 'SOME': use ALL, KEYS_ONLY or INCLUDE"),
+        (GsiInput(projection="SOME"), SEED_ENV, "--projection: unknown projection 'SOME': use ALL, KEYS_ONLY or "
+         "INCLUDE"),
+        (GsiInput(), {**SEED_ENV, "PROJECTION_TYPE": "SOME"},
+         "PROJECTION_TYPE: unknown projection 'SOME': use ALL, KEYS_ONLY or INCLUDE"),
+        (GsiInput(), {**SEED_ENV, "PARTITION_KEY_TYPE": "X"},
+         "PARTITION_KEY_TYPE: unknown type 'X' for partition key 'companyId': use S (string), N (number) or "
+         "B (binary)"),
         (GsiInput(index="by email"), SEED_ENV,
          "index name 'by email' may contain only letters, digits, '_', '-' and '.'"),
         (GsiInput(index="ix"), SEED_ENV, "index name 'ix' must be 3-255 characters long (has 2)"),
@@ -156,7 +162,7 @@ def test_every_problem_is_listed_at_once() -> None:
     message = problem(GsiInput(table="t1x", index="x", partition_key="a:Q", projection="INCLUDE"), {})
     assert message.splitlines() == [
         "3 problems with the index request:",
-        "  - unknown type 'Q' for partition key 'a': use S (string), N (number) or B (binary)",
+        "  - --partition-key: unknown type 'Q' for partition key 'a': use S (string), N (number) or B (binary)",
         "  - index name 'x' must be 3-255 characters long (has 1)",
         "  - projection INCLUDE needs the attributes to project: pass --attributes a,b or set PROJECTION_ATTRIBUTES",
     ]

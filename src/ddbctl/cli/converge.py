@@ -10,17 +10,26 @@ from typing import TypeVar
 import click
 
 from ..errors import ConfigError
-from ..execute import Report
+from ..execute import Outcome, Report
 from ..ops.converge import apply_plan, plan_tables
 from ..ops.session import connect
 from ..plan import Plan
 from . import native
-from .progress import ConsoleEvents
-from .render import plan_data, plan_summary, print_plan, print_report, print_requests
+from .progress import Progress
+from .render import (
+    plan_data,
+    plan_summary,
+    print_plan,
+    print_report,
+    print_requests,
+    show_target,
+    undoes_live_state,
+)
 from .state import (
     DEFAULT_MAX_WAIT,
     EXIT_FAILED,
     CliState,
+    CommandFailed,
     concurrency_option,
     dir_option,
     max_wait_option,
@@ -68,20 +77,19 @@ def plan(state: CliState, directory: Path | None, allow_destroy: bool, prune: bo
     Exit code: 1 on error or when a table is refused; with --detailed-exitcode, 2 when the plan has
     changes, 0 when there are none.
     """
-    try:
-        with reported_errors(state):
-            result = plan_tables(state.settings(), directory, allow_destroy=allow_destroy, prune=prune,
-                                 concurrency=concurrency)
-    except SystemExit as exc:
-        if detailed_exitcode and exc.code:
-            raise SystemExit(EXIT_FAILED) from exc  # errors exit 1 here, 2 means "changes"
-        raise
-    if state.json:
-        state.emit_json(plan_data(result))
-    else:
-        _show_plan(state, result)
-    if result.refused:
-        raise SystemExit(EXIT_FAILED)
+    with reported_errors(state, exit_code=EXIT_FAILED if detailed_exitcode else None):
+        settings = state.settings()
+        context = connect(settings, concurrency=concurrency)
+        result = plan_tables(settings, directory, allow_destroy=allow_destroy, prune=prune,
+                             concurrency=concurrency, context=context)
+        target = show_target(state, context)
+        if state.json:
+            state.emit_json({"target": target, **plan_data(result)})
+        else:
+            _show_plan(state, result)
+        if result.refused:
+            raise CommandFailed(f"{len(result.refused)} table(s) refused: a new table is needed",
+                                code="Refused", hint="see each refused table's reason")
     if detailed_exitcode and not result.converged:
         raise SystemExit(EXIT_CHANGES)
 
@@ -118,24 +126,27 @@ def apply(state: CliState, directory: Path | None, yes: bool, allow_destroy: boo
         context = connect(settings, concurrency=concurrency)
         result = plan_tables(settings, directory, allow_destroy=allow_destroy, prune=prune,
                              concurrency=concurrency, context=context)
+        target = show_target(state, context)
         if not state.json:
             _show_plan(state, result)
         if dry_run:
-            print_requests(state, result)
+            print_requests(state, result, extra={"target": target})
             return
         if result.converged:
             if state.json:
-                print_report(state, Report(()), result)
+                print_report(state, Report(()), result, extra={"target": target})
             return
         if result.changes and not yes:
-            _confirm()
+            _confirm(settings.environment)
         snapshots = native.snapshot_first(state, settings, result, context) if snapshot_first else ()
-        report = apply_plan(settings, result, concurrency=concurrency,
-                            max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
-                            events=None if state.json else ConsoleEvents(state), context=context)
-        native.print_apply_report(state, report, result, snapshots)
+        with Progress(state) as progress:
+            report = apply_plan(settings, result, concurrency=concurrency,
+                                max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
+                                events=progress, context=context)
+        native.print_apply_report(state, report, result, snapshots, extra={"target": target})
         if not report.ok:
-            raise SystemExit(EXIT_FAILED)
+            raise CommandFailed(f"{len(report.by(Outcome.FAILED))} table(s) failed", code="TablesFailed",
+                                hint="see each failed table's error; run `ddbctl apply` again once fixed")
 
 
 def stdin_is_terminal() -> bool:
@@ -150,8 +161,8 @@ def _require_terminal() -> None:
         )
 
 
-def _confirm() -> None:
-    if not click.confirm("Apply these changes?", default=False, err=True):
+def _confirm(environment: str) -> None:
+    if not click.confirm(f"Apply these changes to environment {environment}?", default=False, err=True):
         click.echo("apply cancelled: nothing was sent", err=True)
         raise SystemExit(EXIT_FAILED)
 
@@ -159,5 +170,5 @@ def _confirm() -> None:
 def _show_plan(state: CliState, result: Plan) -> None:
     print_plan(state, result)
     state.out.print(plan_summary(result), highlight=False)
-    if any(t.before is not None and (t.changes or t.held) for t in result.tables):
+    if any(undoes_live_state(t) for t in result.tables):
         state.note(_DRIFT_NOTE)

@@ -11,7 +11,7 @@ import click
 from rich.markup import escape
 
 from ..config import Settings
-from ..execute import TableResult, describe_requests
+from ..execute import describe_requests
 from ..naming import Namespace
 from ..ops.gsi import (
     GsiResult,
@@ -23,24 +23,19 @@ from ..ops.gsi import (
     wait_for,
 )
 from ..ops.gsi_input import GsiInput, IndexRequest, request_from_input, requests_from_spec
-from .progress import ConsoleEvents
-from .render import plan_data, print_requests
+from ..ops.session import connect
+from .progress import Progress
+from .render import plan_data, print_requests, show_target
 from .state import (
     DEFAULT_MAX_WAIT,
     CliState,
+    CommandFailed,
     concurrency_option,
     dir_option,
     max_wait_option,
     pass_state,
     reported_errors,
 )
-
-
-class _IndexProgress(ConsoleEvents):
-    """Requests and waits as they happen; the outcome is printed per index at the end instead of per table."""
-
-    def table_finished(self, result: TableResult) -> None:
-        return
 
 
 @click.command("add-gsi")
@@ -94,15 +89,22 @@ def add_gsi_command(
                          write_capacity)
         settings = state.settings()
         requests = _requests(flags, from_spec, settings)
-        result = add_gsi(settings, requests, max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
-                         wait=not no_wait, events=None if state.json else _IndexProgress(state), dry_run=dry_run,
-                         directory=directory, concurrency=concurrency)
+        context = connect(settings, concurrency=concurrency)
+        with Progress(state, header=lambda: show_target(state, context)) as progress:
+            result = add_gsi(settings, requests, max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
+                             wait=not no_wait, events=progress, dry_run=dry_run, directory=directory,
+                             concurrency=concurrency, context=context)
+        target = show_target(state, context)
         if state.json:
-            state.emit_json(_dry_run_data(result) if dry_run else _result_data(result, settings.namespace))
+            data = _dry_run_data(result) if dry_run else _result_data(result, settings.namespace)
+            state.emit_json({"target": target, **data})
         else:
             _print_result(state, result, settings.namespace, dry_run)
         if result.error is not None:
             raise result.error
+        differing = [item for item in result.indexes if item.differences]
+        if differing:
+            raise _differs(differing)
 
 
 @click.command("wait")
@@ -120,13 +122,24 @@ def wait(state: CliState, table: str, index_name: str | None, max_wait: float | 
     """
     with reported_errors(state):
         settings = state.settings()
-        result = wait_for(settings, table, index_name, max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
-                          events=None if state.json else ConsoleEvents(state))
+        with Progress(state) as progress:
+            result = wait_for(settings, table, index_name,
+                              max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait, events=progress)
         if state.json:
             state.emit_json(_wait_data(result))
         else:
             what = f"index {result.index_name} on {result.physical}" if result.index_name else result.physical
             state.out.print(f"{what} is ACTIVE (waited {result.elapsed:.1f}s)", highlight=False, markup=False)
+
+
+def _differs(items: list[IndexResult]) -> CommandFailed:
+    names = ", ".join(f"{item.index_name} on {item.physical}" for item in items)
+    return CommandFailed(
+        f"index {names} already exists but differs from the request: nothing was changed", code="IndexDiffers",
+        hint="DynamoDB cannot change an index in place: to replace it, put the new definition in the table's "
+        "spec file, review with `ddbctl plan`, then run `ddbctl apply --allow-destroy` (it deletes the old index "
+        "and builds the new one); or add the new index under another --index name",
+        quiet=False)
 
 
 def _requests(flags: GsiInput, from_spec: Path | None, settings: Settings) -> list[IndexRequest]:

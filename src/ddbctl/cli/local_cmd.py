@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from ..config import LOCAL_ENDPOINT
+
 _SECONDS = click.FloatRange(min=0)
 _RATE = click.FloatRange(0, 1)
 
@@ -114,8 +116,11 @@ def _announce(endpoint_url: str, aws_like: bool) -> None:
     click.echo(f"ddbctl local DynamoDB and S3 ({mode}) listening on {endpoint_url}")
     click.echo("Use it from another shell with:")
     click.echo(f"  export AWS_ENDPOINT_URL_DYNAMODB={endpoint_url} AWS_ENDPOINT_URL_S3={endpoint_url}")
-    click.echo("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1")
-    click.echo("or run ddbctl with --local. Press Ctrl-C to stop.")
+    click.echo("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
+    click.echo("  export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1")
+    # --local means the default port only; any other server is named by its URL.
+    option = "--local" if endpoint_url == LOCAL_ENDPOINT else f"--endpoint-url {endpoint_url}"
+    click.echo(f"or run ddbctl with {option}. Press Ctrl-C to stop.")
 
 
 def _wait_for_stop_signal() -> None:

@@ -43,7 +43,7 @@ from ..ops.snapshots import (
 )
 from ..plan import Plan
 from .progress import ConsoleEvents
-from .render import print_report, report_data
+from .render import print_report
 from .state import EXIT_FAILED, CliState, concurrency_option, pass_state, reported_errors
 
 
@@ -242,18 +242,15 @@ def snapshot_first(state: CliState, settings: Settings, plan: Plan, context: Any
     return taken
 
 
-def print_apply_report(state: CliState, report: Report, plan: Plan, snapshots: tuple[JobResult, ...]) -> None:
+def print_apply_report(state: CliState, report: Report, plan: Plan, snapshots: tuple[JobResult, ...], *,
+                       extra: dict[str, Any]) -> None:
     """apply's report, with the snapshots taken before its destructive steps."""
     if state.json:
-        from .render import plan_data  # noqa: PLC0415
-
-        data = report_data(report)
-        data["plan"] = plan_data(plan)
-        data["snapshots"] = [{"table": job.physical, "backup_name": job.extra.get("backupName"),
-                              "backup_arn": job.arn} for job in snapshots]
-        state.emit_json(data)
+        print_report(state, report, plan, extra={**extra, "snapshots": [
+            {"table": job.physical, "backup_name": job.extra.get("backupName"), "backup_arn": job.arn}
+            for job in snapshots]})
         return
-    print_report(state, report, plan)
+    print_report(state, report, plan, extra=extra)
     for job in snapshots:
         state.out.print(f"snapshot {job.extra.get('backupName')} of {job.physical} taken before its destructive "
                         f"steps ({job.arn})", highlight=False)

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from ..changes import is_destructive
+import click
+from rich.markup import escape
+
+from ..changes import (
+    DeleteIndex,
+    DeleteTable,
+    UntagTable,
+    UpdateDeletionProtection,
+    UpdatePITR,
+    UpdateStream,
+    UpdateTTL,
+    is_destructive,
+)
 from ..execute import Outcome, Report, TableResult, describe_requests
+from ..ops.export import ExportResult
+from ..ops.session import Context
+from ..ops.summary import render_summary_wrapped
+from ..ops.target import Target, resolve_target
 from ..plan import Plan, Status, TablePlan
 from .state import CliState
 
-_STATUS_MARK = {Status.CREATE: "[green]+[/]", Status.UPDATE: "[yellow]~[/]", Status.UNCHANGED: "[dim]=[/]",
-                Status.EXISTS: "[dim]=[/]", Status.UNMANAGED: "[magenta]?[/]", Status.REFUSED: "[red]![/]",
-                Status.DELETE: "[red]-[/]", Status.NOT_OWNED: "[dim]?[/]"}
+F = TypeVar("F", bound=Callable[..., Any])
+SUMMARY_WIDTH = 100
 
 
 def plan_data(plan: Plan) -> dict[str, Any]:
@@ -40,27 +56,48 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     }
 
 
+def table_kind(table: TablePlan) -> str:
+    """What the plan does to one table, as its mark, its label and the footer's counts all say it."""
+    if table.status is Status.REFUSED:
+        return "refused"
+    if table.status is Status.CREATE:
+        return "create"
+    if table.status is Status.NOT_OWNED:  # a table under the environment's names it does not own
+        return "not_owned"
+    if table.status is Status.DELETE or any(isinstance(c, DeleteTable) for c in table.changes):
+        return "delete"
+    if table.changes:
+        return "update"
+    if table.held:
+        return "held"
+    if table.status is Status.UNMANAGED:
+        return "unmanaged"
+    return "exists" if table.status is Status.EXISTS else "unchanged"
+
+
+_KIND_MARK = {"create": "[green]+[/]", "update": "[yellow]~[/]", "delete": "[red]-[/]", "held": "[yellow]~[/]",
+              "refused": "[red]![/]", "unmanaged": "[magenta]?[/]", "unchanged": "[dim]=[/]", "exists": "[dim]=[/]",
+              "not_owned": "[dim]?[/]"}
+_KIND_LABEL = { "unmanaged": "live table with no spec file: left alone"}
+
+
 def plan_counts(plan: Plan) -> dict[str, int]:
-    tables = plan.tables
+    kinds = [table_kind(t) for t in plan.tables]
     return {
-        "create": sum(1 for t in tables if t.status is Status.CREATE),
-        "update": sum(1 for t in tables if t.status is Status.UPDATE and t.changes),
-        "delete": sum(1 for t in tables if t.status is Status.DELETE),
-        "unchanged": sum(1 for t in tables if t.status is Status.UNCHANGED),
+        "create": kinds.count("create"),
+        "update": kinds.count("update"),
+        "delete": kinds.count("delete"),
+        "held_tables": kinds.count("held"),
+        "refused": kinds.count("refused"),
+        "unchanged": kinds.count("unchanged") + kinds.count("exists"),
+        "unmanaged": kinds.count("unmanaged"),
+        "not_owned": kinds.count("not_owned"),
         "changes": len(plan.changes),
         "destructive": sum(1 for c in plan.changes if is_destructive(c)),
         "held": len(plan.held),
-        "refused": len(plan.refused),
-        "unmanaged": sum(1 for t in tables if t.status is Status.UNMANAGED),
-        "not_owned": sum(1 for t in tables if t.status is Status.NOT_OWNED),
     }
 
 
-_LABELS = {
-    Status.EXISTS: "exists",
-    Status.UNMANAGED: "live table with no spec file: left alone",
-    Status.REFUSED: "refused",
-}
 _NOT_OWNED_HEADING = ("Not owned by this environment (never changed; adopt with `ddbctl adopt --table NAME`, "
                       "or delete by hand):")
 
@@ -69,20 +106,22 @@ def print_plan(state: CliState, plan: Plan, *, show_unchanged: bool = False) -> 
     """Per table, each step in the order it runs; held and refused steps with the reason."""
     out = state.out
     for table in plan.tables:
-        if table.status in (Status.UNCHANGED, Status.EXISTS, Status.NOT_OWNED) and not (table.drift or show_unchanged):
+        kind = table_kind(table)
+        if kind == "not_owned" or (kind in ("unchanged", "exists") and not (table.drift or show_unchanged
+                                                                              or state.verbose)):
             continue
-        label = _LABELS.get(table.status, table.status.value)
-        out.print(f"{_STATUS_MARK[table.status]} [bold]{table.physical}[/] [dim]({label})[/]", highlight=False)
+        label = _KIND_LABEL.get(kind, kind)
+        out.print(f"{_KIND_MARK[kind]} [bold]{escape(table.physical)}[/] [dim]({label})[/]", highlight=False)
         for number, change in enumerate(table.changes, 1):
             warn = " [red](destructive)[/]" if is_destructive(change) else ""
-            out.print(f"    {number}. {change.summary()}{warn}", highlight=False)
+            out.print(f"    {number}. {escape(change.summary())}{warn}", highlight=False)
         for change in table.held:
             why = "destructive: needs --allow-destroy" if is_destructive(change) else "waits for a held step"
-            out.print(f"    [yellow]held:[/] {change.summary()} ({why})", highlight=False)
+            out.print(f"    [yellow]held:[/] {escape(change.summary())} ({why})", highlight=False)
         for line in table.drift:
-            out.print(f"    [yellow]differs from file:[/] {line}", highlight=False)
+            out.print(f"    [yellow]differs from file:[/] {escape(line)}", highlight=False)
         if table.reason:
-            out.print(f"    [red]refused:[/] {table.reason}", highlight=False)
+            out.print(f"    [red]refused:[/] {escape(table.reason)}", highlight=False)
     print_not_owned(state, plan)
 
 
@@ -96,21 +135,22 @@ def print_not_owned(state: CliState, plan: Plan) -> None:
 
 
 def plan_summary(plan: Plan) -> str:
-    """One line: what the plan does, holds and refuses."""
+    """One line: the tables created, updated, deleted, held and refused (as the body marks them), the steps."""
     counts = plan_counts(plan)
     left = [f"{counts['unmanaged']} live table(s) without a spec file left alone"] if counts["unmanaged"] else []
     if counts["not_owned"]:
         left.append(f"{counts['not_owned']} table(s) not owned left alone")
     if plan.converged:
+        left = [f"{counts['unmanaged']} live table(s) without a spec file left alone"] if counts["unmanaged"] else []
+        left += [f"{counts['not_owned']} table(s) not owned left alone"] if counts["not_owned"] else []
         extra = f" ({'; '.join(left)})" if left else ""
         return f"No changes: the live tables match the spec files{extra}."
-    deletes = f"{counts['delete']} to delete, " if counts["delete"] else ""
-    parts = [f"{counts['create']} to create, {counts['update']} to update, {deletes}{counts['changes']} change(s)"
+    tables = (f"{counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
+              f"{counts['held_tables']} held, {counts['refused']} refused")
+    parts = [f"{tables}; {counts['changes']} change(s)"
              + (f" ({counts['destructive']} destructive)" if counts["destructive"] else "")]
     if counts["held"]:
-        parts.append(f"{counts['held']} held (destructive or waiting for one: rerun with --allow-destroy)")
-    if counts["refused"]:
-        parts.append(f"{counts['refused']} table(s) refused")
+        parts.append(f"{counts['held']} step(s) held (destructive or waiting for one: rerun with --allow-destroy)")
     if counts["unmanaged"]:
         parts.append(f"{counts['unmanaged']} live table(s) without a spec file left alone (--prune deletes them)")
     if counts["not_owned"]:
@@ -118,11 +158,36 @@ def plan_summary(plan: Plan) -> str:
     return "Plan: " + "; ".join(parts) + "."
 
 
-def print_requests(state: CliState, plan: Plan) -> None:
+def undoes_live_state(table: TablePlan) -> bool:
+    """Whether the plan for an existing table removes or switches off something the live table has and
+    its file does not ask for: an index, a tag, TTL, PITR, a stream, deletion protection (drift)."""
+    if table.before is None:
+        return False
+    steps = (*table.changes, *table.held)
+    enabled_later = {type(c) for c in steps if isinstance(c, (UpdateTTL, UpdateStream)) and _enables(c)}
+    for change in steps:
+        if isinstance(change, DeleteIndex) and not change.recreate:
+            return True
+        if isinstance(change, UntagTable):
+            return True
+        if isinstance(change, (UpdateTTL, UpdateStream)) and not _enables(change) and type(change) not in enabled_later:
+            return True
+        if isinstance(change, UpdatePITR) and not change.pitr.point_in_time_recovery_enabled:
+            return True
+        if isinstance(change, UpdateDeletionProtection) and not change.enabled:
+            return True
+    return False
+
+
+def _enables(change: UpdateTTL | UpdateStream) -> bool:
+    return change.enabled if isinstance(change, UpdateTTL) else bool(change.stream.stream_enabled)
+
+
+def print_requests(state: CliState, plan: Plan, *, extra: dict[str, Any] | None = None) -> None:
     """The exact requests a real run sends: what --dry-run shows."""
     requests = describe_requests(plan)
     if state.json:
-        state.emit_json({"dry_run": True, "requests": requests, "plan": plan_data(plan)})
+        state.emit_json({**(extra or {}), "dry_run": True, "requests": requests, "plan": plan_data(plan)})
         return
     for number, request in enumerate(requests, 1):
         state.out.print(f"[bold]{number}. {request['operation']}[/]", highlight=False)
@@ -143,22 +208,87 @@ def report_data(report: Report) -> dict[str, Any]:
     }
 
 
-def print_report(state: CliState, report: Report, plan: Plan | None = None) -> None:
-    """One line per table (``outcome  name: details``), then the counts; plain lines read well in logs."""
+def print_report(state: CliState, report: Report, plan: Plan | None = None, *,
+                 extra: dict[str, Any] | None = None) -> None:
+    """The tables that changed, failed or were held (``outcome  name: details``), then the counts.
+
+    Unchanged and skipped tables are only counted, unless -v/--verbose. Plain lines read well in logs.
+    In JSON mode, the whole report (every table) plus ``extra`` (such as the target).
+    """
     if state.json:
-        data = report_data(report)
+        data = {**(extra or {}), **report_data(report)}
         if plan is not None:
             data["plan"] = plan_data(plan)
         state.emit_json(data)
         return
     planned = {t.logical: t for t in plan.tables} if plan else {}
     width = max(len(o.value) for o in Outcome)
+    listed = 0
     for result in report.results:
         details = _details(result, planned.get(result.logical))
-        line = f"{_outcome_text(result.outcome, width)} {result.physical}{': ' + details if details else ''}"
-        state.out.print(line, highlight=False)
+        if not (state.verbose or _worth_a_line(result, planned.get(result.logical))):
+            continue
+        listed += 1
+        text = f"{escape(result.physical)}: {escape(details)}" if details else escape(result.physical)
+        state.out.print(f"{_outcome_text(result.outcome, width)} {text}", highlight=False)
     counts = ", ".join(f"{len(report.by(o))} {o.value}" for o in Outcome if report.by(o))
-    state.out.print(counts or "nothing to do", highlight=False)
+    unlisted = len(report.results) - listed
+    hint = f" ({unlisted} not listed: -v lists every table)" if unlisted else ""
+    state.out.print((counts + hint) if counts else "nothing to do", highlight=False)
+
+
+def _worth_a_line(result: TableResult, planned: TablePlan | None) -> bool:
+    """Changed, failed, held or differing from its file: the tables a report lists by name."""
+    if result.outcome in (Outcome.CREATED, Outcome.UPDATED, Outcome.FAILED) or result.done:
+        return True
+    return planned is not None and bool(planned.held or planned.drift)
+
+
+def wide_option(f: F) -> F:
+    return click.option("--wide", is_flag=True,
+                        help="Print the table summary as one wide row per table (as in table-summary.txt) "
+                        "instead of a block per table within 100 columns.")(f)
+
+
+def print_summary(state: CliState, exported: ExportResult, environment: str, *, wide: bool = False) -> None:
+    """The exported tables' summary: a block per table within 100 columns, or table-summary.txt's rows."""
+    if wide:
+        text = exported.summary.read_text(encoding="utf-8")
+    else:
+        text = render_summary_wrapped(exported.live.tables, environment, width=SUMMARY_WIDTH)
+    state.out.print(text, highlight=False, markup=False, end="")
+
+
+def target_data(target: Target) -> dict[str, Any]:
+    """The ``"target"`` object of JSON documents."""
+    return {"account": target.account, "region": target.region, "endpoint": target.endpoint,
+            "environment": target.environment, "prefix": target.prefix}
+
+
+def target_lines(target: Target) -> list[str]:
+    """The header: environment and prefix, then account, region and endpoint (when not AWS's)."""
+    where = [f"account {target.account or 'unknown'}", f"region {target.region}"]
+    if target.endpoint:
+        where.append(f"endpoint {target.endpoint}")
+    return [f"Target: environment {target.environment}, prefix {target.prefix}", "        " + ", ".join(where)]
+
+
+def show_target(state: CliState, context: Context) -> dict[str, Any]:
+    """Print the header first (once per command, text mode) and return the ``"target"`` JSON object.
+
+    For destroy, restore and any command that changes tables: call it before the first output.
+    """
+    if state.target is None:
+        target = resolve_target(context)
+        state.target = target_data(target)
+        print_target(state, target)
+    return state.target
+
+
+def print_target(state: CliState, target: Target) -> None:
+    """The header, on stderr (text mode only): every command that changes tables prints it first."""
+    for line in target_lines(target):
+        state.note(f"[bold]{escape(line)}[/]" if line.startswith("Target") else escape(line))
 
 
 def _details(result: TableResult, planned: TablePlan | None) -> str:

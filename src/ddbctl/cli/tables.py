@@ -6,19 +6,21 @@ import json
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from ..errors import SpecError
-from ..ops.create import create_tables
+from ..execute import Outcome
+from ..ops.create import plan_create, run_create
 from ..ops.export import export_tables
 from ..ownership import not_owned_hint, not_owned_reason
 from ..spec.files import load_dir
 from ..spec.model import TableSpec
-from .progress import ConsoleEvents
-from .render import print_report, print_requests
+from .progress import Progress
+from .render import print_report, print_requests, print_summary, show_target, wide_option
 from .state import (
     DEFAULT_MAX_WAIT,
-    EXIT_FAILED,
     CliState,
+    CommandFailed,
     concurrency_option,
     dir_option,
     max_wait_option,
@@ -44,7 +46,6 @@ def validate(state: CliState, directory: Path | None) -> None:
             if state.json:
                 state.emit_json({"valid": False, "problems": [
                     {"file": p.path, "pointer": p.pointer, "rule": p.rule} for p in exc.problems]})
-                raise SystemExit(exc.exit_code) from exc
             raise
         if state.json:
             state.emit_json({"valid": True, "files": [str(f.path) for f in files]})
@@ -62,9 +63,14 @@ def schema() -> None:
 @dir_option("Directory to write the schema files to [default: infrastructure/schemas].")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
               help="Export only this table (logical or physical name); repeatable.")
+@click.option("--portable", is_flag=True,
+              help="Write no KMS key ARN: a customer managed key by its alias, any other key dropped (the "
+              "file then asks for the AWS managed key).")
+@wide_option
 @concurrency_option
 @pass_state
-def export(state: CliState, directory: Path | None, tables: tuple[str, ...], concurrency: int) -> None:
+def export(state: CliState, directory: Path | None, tables: tuple[str, ...], portable: bool, wide: bool,
+           concurrency: int) -> None:
     """Write the environment's tables as spec files plus table-summary.txt. Read-only.
 
     Only the tables the environment owns are written: their names are the environment's and their
@@ -74,7 +80,7 @@ def export(state: CliState, directory: Path | None, tables: tuple[str, ...], con
     """
     with reported_errors(state):
         settings = state.settings()
-        result = export_tables(settings, directory, tables or None, concurrency=concurrency)
+        result = export_tables(settings, directory, tables or None, concurrency=concurrency, portable=portable)
         namespace = settings.namespace
         if state.json:
             state.emit_json({"directory": str(result.directory), "files": [str(p) for p in result.files],
@@ -83,15 +89,17 @@ def export(state: CliState, directory: Path | None, tables: tuple[str, ...], con
                                             "reason": not_owned_reason(namespace, table),
                                             "hint": not_owned_hint(namespace, table)}
                                            for table in result.live.unowned.values()],
-                             "stale": [str(p) for p in result.stale]})
+                             "stale": [str(p) for p in result.stale], "notes": list(result.notes)})
             return
-        state.out.print(result.summary.read_text(encoding="utf-8"), highlight=False, markup=False)
+        print_summary(state, result, settings.environment, wide=wide)
         state.out.print(f"Exported {len(result.files)} table(s) to {result.directory}", highlight=False)
         for physical in result.live.foreign:
             state.note(f"[yellow]left out[/] {physical}: its Environment tag names another environment")
         for table in result.live.unowned.values():
             state.note(f"[yellow]not written[/] {table.physical_name}: {not_owned_reason(namespace, table)}\n"
                        f"  hint: {not_owned_hint(namespace, table)}")
+        for note in result.notes:
+            state.note(f"[yellow]note[/] {escape(note)}")
         for path in result.stale:
             state.note(f"[yellow]stale[/] {path}: no such table in {settings.environment} (file left in place)")
 
@@ -112,12 +120,15 @@ def create(state: CliState, directory: Path | None, dry_run: bool, concurrency: 
     """
     with reported_errors(state):
         settings = state.settings()
-        result = create_tables(settings, directory, dry_run=dry_run, concurrency=concurrency,
-                               max_wait=max_wait or DEFAULT_MAX_WAIT,
-                               events=None if state.json else ConsoleEvents(state))
-        if result.report is None:
-            print_requests(state, result.plan)
+        plan, context = plan_create(settings, directory, concurrency=concurrency)
+        target = show_target(state, context)
+        if dry_run:
+            print_requests(state, plan, extra={"target": target})
             return
-        print_report(state, result.report, result.plan)
-        if not result.report.ok:
-            raise SystemExit(EXIT_FAILED)
+        with Progress(state) as progress:
+            report = run_create(plan, context, concurrency=concurrency,
+                                max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait, events=progress)
+        print_report(state, report, plan, extra={"target": target})
+        if not report.ok:
+            raise CommandFailed(f"{len(report.by(Outcome.FAILED))} table(s) failed", code="TablesFailed",
+                                hint="see each failed table's error; run `ddbctl create` again once fixed")

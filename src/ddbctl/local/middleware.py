@@ -31,6 +31,9 @@ from .wire import (
 
 CONTROL_PREFIX = "/_ddbctl/"
 _READ_PREFIXES = ("Describe", "List")
+# Other services moto answers as they are, in the server's account: KMS (the keys of SSE, such as the AWS
+# managed alias/aws/dynamodb) and STS (GetCallerIdentity: the account a client works in).
+OTHER_SERVICES = ("kms", "sts")
 
 
 class DynamoDBApp:
@@ -78,6 +81,8 @@ class DynamoDBApp:
             return self.backend.s3(environ, start_response)
         if request.path.startswith(CONTROL_PREFIX):
             response = self._control(request)
+        elif service_of(request.headers.get("Authorization")) in OTHER_SERVICES:
+            response = self._other_service(request)
         elif "X-Amz-Target" not in request.headers and request.method in ("GET", "HEAD"):
             # DynamoDB answers a plain GET with a health line; load balancers and scripts probe it.
             response = Response("healthy: ddbctl local DynamoDB\n", mimetype="text/plain")
@@ -171,6 +176,18 @@ class DynamoDBApp:
             f"{resource} because no identity-based policy allows the {action} action",
         )
 
+    def _other_service(self, request: Request) -> Response:
+        service = service_of(request.headers.get("Authorization")) or ""
+        body = request.get_data()
+        target = request.headers.get("X-Amz-Target", "")
+        operation = target.partition(".")[2] if target else request.form.get("Action", "")
+        entry = self.operations.start(f"{service}:{operation or '(none)'}", [])  # kms:DescribeKey, as IAM names it
+        with self._lock:
+            status, headers, answer = self.backend.forward_service(
+                service, request.method, request.path, dict(request.headers.items()), body)
+        self.operations.finish(entry, status, None if status < 400 else "error")
+        return Response(answer, status=status, headers=headers)
+
     # -- control endpoints ---------------------------------------------------------------------
 
     def _control(self, request: Request) -> Response:
@@ -250,6 +267,14 @@ class DynamoDBApp:
         except ValueError as exc:
             return _json({"error": str(exc)}, status=400)
         return Response(status=204)
+
+
+def service_of(authorization: str | None) -> str | None:
+    """The service of a SigV4 ``Authorization`` header's credential scope (``KEY/date/region/SERVICE/...``)."""
+    if not authorization or "Credential=" not in authorization:
+        return None
+    scope = authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+    return scope[3] if len(scope) >= 5 else None
 
 
 def _known(prefix: str, operation: str) -> bool:

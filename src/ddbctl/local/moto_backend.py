@@ -109,6 +109,23 @@ class MotoBackend:
             raise DynamoError("InternalServerError", "Internal server error", status=500)
         return WireResponse(status_code, body=body, request_id=response_headers.get("x-amzn-RequestId"))
 
+    def forward_service(
+        self, service: str, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Send a request of another service (kms, sts) to moto as it is, in this server's account."""
+        sent = {name: value for name, value in headers.items() if name.lower() not in ("host", "content-length")}
+        sent["x-moto-account-id"] = self.account_id
+        builder = EnvironBuilder(method=method, path=path, headers=list(sent.items()), data=body)
+        app_iter, status, response_headers = run_wsgi_app(self._app(service), builder.get_environ())
+        try:
+            answer = b"".join(app_iter)
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close is not None:
+                close()
+        kept = [(k, v) for k, v in response_headers.items() if k.lower() not in ("content-length", "server", "date")]
+        return int(str(status).split(" ", 1)[0]), kept, answer
+
     def call(self, operation: str, payload: dict[str, Any], region: str) -> dict[str, Any]:
         """One internal call (not recorded, no faults): its result, or the DynamoError it answered."""
         response = self.forward(DynamoRequest(operation, payload, region))

@@ -45,5 +45,11 @@ def create_tables(
     plan, context = plan_create(settings, directory, context=context, concurrency=concurrency)
     if dry_run:
         return CreateResult(plan, None)
+    return CreateResult(plan, run_create(plan, context, concurrency=concurrency, max_wait=max_wait, events=events))
+
+
+def run_create(plan: Plan, context: Context, *, concurrency: int = 8, max_wait: float = ExecOptions.max_wait,
+               events: Events | None = None) -> Report:
+    """Execute a create plan of :func:`plan_create` (the tables concurrently, each waited for)."""
     options = ExecOptions(concurrency=concurrency, max_wait=max_wait, recheck=False)
-    return CreateResult(plan, execute(plan, context.dynamo, options, events))
+    return execute(plan, context.dynamo, options, events)

@@ -209,18 +209,20 @@ def _parse_key(
     for known in ATTRIBUTE_TYPES:
         if kind == known:
             return name, known
-    problems.append(f"unknown type {kind!r} for {what} {name!r}: use {_TYPE_NAMES}")
+    where = source if suffix else f"{source}_TYPE"  # what the user set: the flag, the variable
+    problems.append(f"{where}: unknown type {kind!r} for {what} {name!r}: use {_TYPE_NAMES}")
     return None
 
 
 def _projection_from_input(flags: GsiInput, environ: Mapping[str, str], problems: list[str]) -> Projection | None:
     if flags.projection is not None or flags.attributes is not None:
-        kind_text, attributes_text = flags.projection, flags.attributes
+        kind_text, attributes_text, where = flags.projection, flags.attributes, "--projection"
     else:
         kind_text, attributes_text = _env(environ, "PROJECTION_TYPE"), _env(environ, "PROJECTION_ATTRIBUTES")
+        where = "PROJECTION_TYPE"
     kind = (kind_text or "ALL").strip().upper()
     if kind not in PROJECTION_TYPES:
-        problems.append(f"unknown projection {kind_text!r}: use ALL, KEYS_ONLY or INCLUDE")
+        problems.append(f"{where}: unknown projection {kind_text!r}: use ALL, KEYS_ONLY or INCLUDE")
         return None
     attributes = tuple(a.strip() for a in (attributes_text or "").split(",") if a.strip())
     return Projection(projection_type=kind, non_key_attributes=attributes or None)

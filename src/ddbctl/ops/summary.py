@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 from ..aws import LiveTable
@@ -44,11 +45,32 @@ def render_summary(tables: Mapping[str, LiveTable], environment: str) -> str:
     lines = [f"DynamoDB tables, environment {environment}", ""]
     lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
               for row in [COLUMNS, *rows]]
+    lines += ["", _totals(tables)]
+    return "\n".join(lines) + "\n"
+
+
+def render_summary_wrapped(tables: Mapping[str, LiveTable], environment: str, width: int = 100) -> str:
+    """The same facts as :func:`render_summary`, a block per table wrapped to ``width`` columns."""
+    rows = summary_rows(tables)
+    lines = [f"DynamoDB tables, environment {environment}", ""]
+    for row in rows:
+        cell = dict(zip(COLUMNS, row, strict=True))
+        lines.append(f"{cell['table']}  {cell['status']}, {cell['items']} items, {cell['size']}, {cell['billing']}")
+        details = "; ".join(f"{_LONG.get(name, name)} {cell[name]}" for name in COLUMNS[4:] if name != "billing")
+        lines += textwrap.wrap(details, width, initial_indent="    ", subsequent_indent="    ",
+                               break_on_hyphens=False)
+    lines += ["", _totals(tables)]
+    return "\n".join(lines) + "\n"
+
+
+_LONG = {"gsis": "GSIs", "lsis": "LSIs", "ttl": "TTL", "pitr": "PITR", "sse": "SSE", "del-prot": "deletion protection"}
+
+
+def _totals(tables: Mapping[str, LiveTable]) -> str:
     items = sum(int(t.table.get("ItemCount", 0)) for t in tables.values())
     size = sum(int(t.table.get("TableSizeBytes", 0)) for t in tables.values())
     gsis = sum(len(t.table.get("GlobalSecondaryIndexes") or []) for t in tables.values())
-    lines += ["", f"Total: {len(tables)} tables, {gsis} GSIs, {items} items, {human_bytes(size)}"]
-    return "\n".join(lines) + "\n"
+    return f"Total: {len(tables)} tables, {gsis} GSIs, {items} items, {human_bytes(size)}"
 
 
 def human_bytes(size: int) -> str:
