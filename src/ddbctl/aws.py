@@ -77,9 +77,11 @@ class LiveTable:
 class Dynamo:
     """A DynamoDB client for one region and endpoint, safe to share between threads."""
 
-    def __init__(self, settings: Settings, *, max_attempts: int = MAX_ATTEMPTS, pool_size: int = 16) -> None:
+    def __init__(self, settings: Settings, *, max_attempts: int = MAX_ATTEMPTS, pool_size: int = 16,
+                 read_timeout: float = READ_TIMEOUT) -> None:
         self.settings = settings
         self._session = _session(settings)
+        self._read_timeout = read_timeout
         self.client = self._client(max_attempts, CONNECT_TIMEOUT, pool_size)
         self._calls: list[str] = []
         self._lock = threading.Lock()
@@ -197,7 +199,7 @@ class Dynamo:
         config = Config(
             retries={"mode": "standard", "total_max_attempts": max_attempts},  # attempts, not retries
             connect_timeout=connect_timeout,
-            read_timeout=READ_TIMEOUT,
+            read_timeout=self._read_timeout,
             max_pool_connections=pool_size,
             user_agent_extra="ddbctl",
         )

@@ -39,7 +39,7 @@ MIN_SEGMENTS = 2  # ... but at least 2, so one page is read while another is wri
 MAX_SEGMENTS = 256  # ... and at most 256 (more only with --segments)
 MAX_WORKERS = 8  # segments scanned at once per table
 FILE_BYTES = 64 * 1024 * 1024  # a data file is rolled after this many uncompressed bytes
-QUEUE_PAGES = 8
+QUEUE_PAGES = 2  # a parsed 1 MB page is several MB of Python objects: keep few waiting
 # Errors a page is retried on after botocore's own retries gave up: throttling, 5xx, the connection.
 RETRYABLE_CODES = frozenset({
     "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",

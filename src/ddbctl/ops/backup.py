@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..aws import LiveTable
+from ..aws import Dynamo, LiveTable
 from ..config import Settings
 from ..data.exportfmt import (
     STARTED,
@@ -46,6 +46,7 @@ from ..spec.files import dump_spec
 from .session import Context, connect
 
 MANIFEST = "ddbctl-backup.json"
+SCAN_READ_TIMEOUT = 300.0
 FORMAT = "ddbctl-backup/1"
 STATE_DIR = ".ddbctl"
 STATE = f"{STATE_DIR}/state.json"
@@ -279,6 +280,10 @@ class _Run:
         self.context = context
         self.state = state
         self.cancel = threading.Event()
+        # Scans get their own client with a long read timeout: a slow or busy endpoint (a shared local
+        # server) answering a page late must not turn into timeouts and re-sent pages piling up on it.
+        self._scanner = Dynamo(settings, pool_size=max(10, options.concurrency * options.workers),
+                               read_timeout=SCAN_READ_TIMEOUT)
 
     def all_tables(self) -> BackupResult:
         tables: dict[str, Any] = self.state["tables"]
@@ -339,7 +344,7 @@ class _Run:
             self.events.table_progress(progress)
 
         with self._staging(logical) as staging:
-            scan = TableScan(self.context.dynamo, entry["physical"], self.store, export_dir,
+            scan = TableScan(self._scanner, entry["physical"], self.store, export_dir,
                              join(STATE_DIR, "checkpoints", logical), staging, options, report, self.cancel)
             result = scan.run()
         summary = summary_document(
