@@ -32,9 +32,9 @@ from ..data.store import Store, join, open_store
 from ..errors import AwsError, ConfigError, DdbctlError, WaitTimeout
 from ..execute import Events, ExecOptions, Report, execute, wait_until_settled
 from ..live import live_spec, read_live
-from ..ownership import resolve_table_name
+from ..ownership import adopt_tags, resolve_table_name
 from ..plan import Plan, PlanOptions, Scope, make_plan, target_spec
-from ..spec.convert import create_table_request, without_managed_tags
+from ..spec.convert import ENVIRONMENT_TAG, create_table_request, without_managed_tags
 from ..spec.files import dump_spec, load_dir, logical_from_any_environment
 from ..spec.model import TableSpec
 from ..waiting import SYSTEM_CLOCK, Clock, Expired, poll
@@ -474,11 +474,28 @@ def converge_restored(context: Context, desired: Mapping[str, TableSpec], events
 
     with ThreadPoolExecutor(max_workers=max(1, options.concurrency)) as pool:
         list(pool.map(settle, physicals))
+        list(pool.map(lambda physical: claim_restored(context.dynamo, physical, namespace.environment), physicals))
     live = read_live(context.dynamo, namespace, desired, concurrency=options.concurrency)
     plan = make_plan(dict(desired), live.specs(), namespace, arns=live.arns(), options=PlanOptions(scope=Scope.ALL))
     exec_options = ExecOptions(concurrency=options.concurrency, max_wait=options.max_wait, recheck=True,
                                clock=options.clock)
     return plan, execute(plan, context.dynamo, exec_options, events)
+
+
+def claim_restored(dynamo: Dynamo, physical: str, environment: str) -> None:
+    """Tag a table this run's import or restore created (they carry no tags) as the environment's own.
+
+    The proof of ownership is the run itself: every restore path refuses an existing target, so the table
+    is one DynamoDB made for this command. A table already tagged (for any environment) is left as it is.
+    """
+    table = dynamo.describe_table(physical)
+    if table is None:
+        return
+    arn = str(table["TableArn"])
+    if any(tag.get("Key") == ENVIRONMENT_TAG for tag in dynamo.list_tags(arn)):
+        return
+    dynamo.call("TagResource", {"ResourceArn": arn, "Tags": [
+        {"Key": key, "Value": value} for key, value in sorted(adopt_tags(environment).items())]})
 
 
 def wait_for_job(dynamo: Dynamo, operation: str, params: Json, key: str, status_key: str, logical: str,
