@@ -47,7 +47,7 @@ def test_prune_deletes_an_owned_table_and_shows_it_as_a_deletion(run: Run, crowd
     lines = plan.stdout.splitlines()
     assert f"- {P}company-users (delete)" in lines
     assert "    1. DELETE TABLE and all its data (destructive)" in lines
-    assert "Plan: 0 to create, 0 to update, 1 to delete, 1 change(s) (1 destructive)" in plan.stdout
+    assert "Plan: 0 to create, 0 to update, 1 to delete, 0 held, 0 refused; 1 change(s) (1 destructive)" in plan.stdout
     assert "(update)" not in plan.stdout
 
     result = run("apply", "--yes", "--prune", "--allow-destroy", "--dir", "schemas", server=crowded)

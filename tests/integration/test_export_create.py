@@ -96,7 +96,8 @@ def test_an_existing_table_that_differs_is_reported(
     # create reads DescribeTable only (the seed's IAM policy grants no other read): what it shows is
     # reported; TTL, PITR and tags are plan's to compare.
     assert result.plan.table("companies").drift == ("table class -> STANDARD",)
-    assert {op["operation"] for op in dynamodb.server.operations()} == {"ListTables", "DescribeTable"}
+    sent = {op["operation"] for op in dynamodb.server.operations()}
+    assert sent == {"ListTables", "DescribeTable", "ListTagsOfResource"}  # the tags prove ownership
 
 
 def test_dry_run_sends_nothing_and_shows_what_a_real_run_sends(

@@ -83,7 +83,7 @@ def test_a_listed_environment_list_is_the_only_one_allowed(tmp_path: Path) -> No
     project = tmp_path / "ddbctl.toml"
     project.write_text('environments = ["production", "staging", "prod"]\n')
     assert load_settings({"environment": "prod"}, environ={}, config_file=project).environment == "prod"
-    with pytest.raises(ConfigError, match="unknown environment 'stagingfoo' \\(from --environment\\)"):
+    with pytest.raises(ConfigError, match="unknown environment 'stagingfoo' \\(from -e/--environment\\)"):
         load_settings({"environment": "stagingfoo"}, environ={}, config_file=project)
     project.write_text('environments = ["production", "Bad"]\n')
     with pytest.raises(ConfigError, match="invalid environment 'Bad'"):

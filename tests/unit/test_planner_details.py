@@ -59,7 +59,7 @@ def test_pruning_holds_the_delete_without_allow_destroy_and_plans_it_with() -> N
     assert plan(None, current, PlanOptions(prune=True)) == TablePlan(
         "orders", TABLE, Status.UNMANAGED, current, held=(DeleteTable(TABLE),))
     assert plan(None, current, PlanOptions(prune=True, allow_destroy=True)) == TablePlan(
-        "orders", TABLE, Status.UPDATE, current, (DeleteTable(TABLE),))
+        "orders", TABLE, Status.DELETE, current, (DeleteTable(TABLE),))
 
 
 def test_a_protected_table_without_a_file_is_never_pruned() -> None:

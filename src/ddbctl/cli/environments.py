@@ -13,8 +13,8 @@ from ..ops.environments import NO_ENVIRONMENT, EnvironmentRow, compare, destroy,
 from ..ops.session import connect
 from ..plan import Status
 from .converge import EXIT_CHANGES, stdin_is_terminal
-from .progress import ConsoleEvents
-from .render import plan_data, plan_summary, print_plan, print_report
+from .progress import Progress
+from .render import plan_data, plan_summary, print_plan, print_report, show_target
 from .state import (
     DEFAULT_MAX_WAIT,
     EXIT_FAILED,
@@ -188,23 +188,26 @@ def destroy_command(state: CliState, yes: bool, allow_production: bool, dry_run:
             raise ConfigError("destroy needs confirmation, but stdin is not a terminal: nothing was deleted",
                               hint=f"review with `ddbctl -e {environment} destroy --dry-run`, then add --yes")
         context = connect(settings, concurrency=concurrency)
+        target = show_target(state, context)
         teardown = plan_destroy(settings, allow_production=allow_production, context=context,
                                 concurrency=concurrency)
         plan = teardown.plan
         doomed = [t for t in plan.tables if t.status is Status.DELETE]
-        if not state.json:
+        if not state.json and (doomed or plan.refused or not teardown.deleting):
             print_plan(state, plan)
             state.out.print(plan_summary(plan), highlight=False)
         if dry_run:
             if state.json:
-                state.emit_json({"dry_run": True, "plan": plan_data(plan), "deleting": list(teardown.deleting)})
+                state.emit_json({"target": target, "dry_run": True, "plan": plan_data(plan),
+                                 "deleting": list(teardown.deleting)})
             return
         for physical in teardown.deleting:
             state.note(f"{physical} is being deleted already: waiting until it is gone")
         if not doomed and not plan.refused and not teardown.deleting:
             state.note(f"nothing to destroy: environment {environment} owns no tables")
             if state.json:
-                state.emit_json({"environment": environment, "deleted": [], "plan": plan_data(plan)})
+                state.emit_json({"target": target, "environment": environment, "deleted": [],
+                                 "plan": plan_data(plan)})
             return
         if doomed and not yes:
             typed = click.prompt(f"Deleting {len(doomed)} table(s) and all their data. Type the environment's "
@@ -212,10 +215,10 @@ def destroy_command(state: CliState, yes: bool, allow_production: bool, dry_run:
             if typed.strip() != environment:
                 click.echo("destroy cancelled: nothing was deleted", err=True)
                 raise SystemExit(EXIT_FAILED)
-        report = destroy(settings, teardown, context=context, concurrency=concurrency,
-                         max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
-                         events=None if state.json else ConsoleEvents(state))
-        print_report(state, report, plan)
+        with Progress(state) as progress:
+            report = destroy(settings, teardown, context=context, concurrency=concurrency,
+                             max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait, events=progress)
+        print_report(state, report, plan, extra={"target": target})
         if not report.ok:
             raise SystemExit(EXIT_FAILED)
 

@@ -238,10 +238,10 @@ def print_report(state: CliState, report: Report, plan: Plan | None = None, *,
 
 
 def _worth_a_line(result: TableResult, planned: TablePlan | None) -> bool:
-    """Changed, failed, held or differing from its file: the tables a report lists by name."""
-    if result.outcome in (Outcome.CREATED, Outcome.UPDATED, Outcome.FAILED) or result.done:
+    """Changed, deleted, failed, held, not owned or differing from its file: the tables a report names."""
+    if result.outcome in (Outcome.CREATED, Outcome.UPDATED, Outcome.DELETED, Outcome.FAILED) or result.done:
         return True
-    return planned is not None and bool(planned.held or planned.drift)
+    return planned is not None and bool(planned.held or planned.drift or planned.status is Status.NOT_OWNED)
 
 
 def wide_option(f: F) -> F:
