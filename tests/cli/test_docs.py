@@ -58,12 +58,13 @@ def options_named(text: str, name: str) -> set[str]:
     code = re.compile(r"^```.*?^```", flags=re.M | re.S)
     text = code.sub(lambda block: "\n".join(line for line in block.group(0).splitlines()
                                             if line.startswith(f"ddbctl {name}")), text)
-    text = re.sub(r"`(ddbctl (?!" + re.escape(name) + r"\b)|aws )[^`]*`", "", text)
+    text = re.sub(r"`(ddbctl (?!" + re.escape(name) + r"\b)|aws |python3? )[^`]*`", "", text)
     return set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", text))
 
 
 def own_options(command: click.Command) -> set[str]:
     return {name for param in command.params if isinstance(param, click.Option)
+            if not param.hidden
             for name in param.opts if name.startswith("--") and name not in GLOBAL and name != "--help"}
 
 
