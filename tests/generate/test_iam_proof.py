@@ -253,7 +253,8 @@ def test_backup_restore_snapshots_and_native_dr_send_exactly_their_operations(
     found["snapshots"] = [run("snapshots"), run("snapshots", "--table", "orders")]
     found["restore"] = [run("restore", "--from", str(folder), "--dir", str(specs), environment="dev"),
                         run("restore", "--from", str(folder), expect=2, environment="dev"),  # holds items now
-                        run("restore", "--from", scan, "--overwrite", "--verify", environment="dev")]
+                        run("restore", "--from", scan, "--overwrite", "--verify", environment="dev"),
+                        run("restore", "--from", native, "--overwrite", environment="dev")]  # a native export
     # restore --native from production's export (what test_native_dr proves to converge)
     run("create", "--dir", str(specs), environment="production")
     found["backup --native"].append(run("backup", "--native", "--to", f"{native}-production", environment="production"))
