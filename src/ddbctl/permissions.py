@@ -14,6 +14,9 @@ some run) and nothing else. A command that sends nothing to AWS maps to an empty
   commands only add). Creating a table with tags also needs ``dynamodb:TagResource`` (implied by CreateTable
   in ``generate.iam``).
 - ``export``/``plan`` read the four descriptions of every table; ``apply`` adds the changes it may send.
+- Flag variants that send other operations have their own rows (``backup --native``, ``restore --snapshot``,
+  ``apply --snapshot-first``); ``generate iam-policy --for "restore --snapshot"`` selects one. A restore
+  reads one environment and writes another: generate the policy for both (``-e production`` and ``-e dr``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,11 @@ READS = frozenset({"ListTables", "DescribeTable", "DescribeTimeToLive", "Describ
 OPTIONAL = frozenset({"DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource"})
 CREATE = frozenset({"ListTables", "DescribeTable", "CreateTable", "UpdateTimeToLive",
                     "UpdateContinuousBackups"}) | OPTIONAL
+
+# What converging a table to its spec file may change (after a native restore: TTL, PITR, streams, tags...).
+CONVERGE = frozenset({"UpdateTable", "UpdateTimeToLive", "UpdateContinuousBackups", "TagResource",
+                      "UntagResource"})
+APPLY = READS | CONVERGE | {"CreateTable", "DeleteTable"}
 
 # Sent for information only, and never an error when refused: the account in the target header
 # (when no table ARN named it) and whether an SSE key is AWS managed or has an alias (export).
@@ -41,8 +49,7 @@ OPERATIONS: dict[str, frozenset[str]] = {
     "generate table-config": frozenset(),
     "export": READS,
     "plan": READS,
-    "apply": READS | {"CreateTable", "UpdateTable", "DeleteTable", "UpdateTimeToLive", "UpdateContinuousBackups",
-                      "TagResource", "UntagResource"},
+    "apply": APPLY,
     "create": CREATE,
     "add-gsi": frozenset({"ListTables", "DescribeTable", "ListTagsOfResource", "UpdateTable"}),
     "wait": frozenset({"ListTables", "DescribeTable"}),
@@ -50,6 +57,21 @@ OPERATIONS: dict[str, frozenset[str]] = {
     "envs": READS,
     "diff": READS,
     "destroy": READS | {"DeleteTable"},
+    # Data and disaster recovery. A client backup scans and, to s3://, writes (and on a re-run reads and
+    # replaces) its files; a native backup is DynamoDB's export, whose files DynamoDB writes itself.
+    "backup": READS | {"Scan", "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+    "backup verify": frozenset(),
+    "backup --native": READS | {"ExportTableToPointInTime", "DescribeExport", "s3:GetObject", "s3:PutObject",
+                                "s3:DeleteObject"},
+    "snapshot": READS | {"CreateBackup", "DescribeBackup"},
+    "snapshots": READS | {"ListBackups"},
+    # Restores read the source (and, with --verify, re-read the target) and create the missing tables.
+    "restore": READS | {"CreateTable", "UpdateTimeToLive", "UpdateContinuousBackups", "Scan", "BatchWriteItem",
+                        "BatchGetItem", "s3:GetObject"},
+    "restore --native": READS | CONVERGE | {"ImportTable", "DescribeImport", "ListImports", "s3:GetObject"},
+    "restore --point-in-time": READS | CONVERGE | {"RestoreTableToPointInTime"},
+    "restore --snapshot": READS | CONVERGE | {"ListBackups", "RestoreTableFromBackup"},
+    "apply --snapshot-first": APPLY | {"CreateBackup", "DescribeBackup"},
 }
 
 

@@ -63,7 +63,11 @@ def test_staging_policy_is_scoped_to_staging_tables_and_lists_on_star() -> None:
 def test_all_commands_get_exactly_the_union_of_their_operations() -> None:
     found = statements(generate("--dir", str(EXAMPLE_DIR)))
     actions = {a for s in found for a in s["Action"]}
-    assert actions == {f"dynamodb:{op}" for ops in OPERATIONS.values() for op in ops}
+    own = {op if op.startswith("s3:") else f"dynamodb:{op}" for ops in OPERATIONS.values() for op in ops}
+    # Beyond the operations sent: what DynamoDB checks besides (restores write items, exports write S3).
+    implied = {"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem",
+               "dynamodb:Query", "dynamodb:UpdateItem", "s3:AbortMultipartUpload", "s3:PutObjectAcl"}
+    assert actions == own | implied
     assert all(statement["Effect"] == "Allow" for statement in found)
 
 
@@ -105,6 +109,22 @@ def test_output_is_deterministic_and_goes_to_out(tmp_path: Path) -> None:
     out = tmp_path / "policy.json"
     assert generate("--dir", str(EXAMPLE_DIR), "--out", str(out)).exit_code == 0
     assert out.read_text(encoding="utf-8") == generate("--dir", str(EXAMPLE_DIR)).output
+
+
+def test_flag_variants_are_selected_by_their_quoted_name_and_scoped_to_their_resources() -> None:
+    found = by_sid(statements(generate("--dir", str(EXAMPLE_DIR), "-e", "staging", "--account", "111122223333",
+                                       "--bucket", "s3://dr-bucket/backups/", "--for",
+                                       "snapshots, restore  --snapshot,backup --native")))
+    stem = "arn:aws:dynamodb:us-east-1:111122223333:table/construction-expenses-staging-*"
+    assert found["StagingTablesBackups"]["Action"] == ["dynamodb:RestoreTableFromBackup"]
+    assert found["StagingTablesBackups"]["Resource"] == [stem, f"{stem}/backup/*"]  # the backup and the new table
+    assert found["StagingExports"] == {"Sid": "StagingExports", "Effect": "Allow",
+                                       "Action": ["dynamodb:DescribeExport"], "Resource": f"{stem}/export/*"}
+    assert "dynamodb:ListBackups" in found["ActionsWithoutResourceLevelPermissions"]["Action"]
+    assert "dynamodb:ExportTableToPointInTime" in found["StagingTables"]["Action"]
+    assert "s3:PutObject" in found["BackupObjects"]["Action"]
+    assert found["BackupObjects"]["Resource"] == "arn:aws:s3:::dr-bucket/backups/*"
+    assert "dynamodb:CreateBackup" not in found["StagingTables"]["Action"]  # snapshot, not in the selection
 
 
 def test_unknown_command_is_a_clean_error() -> None:

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from ddbctl.cli.main import cli
 from ddbctl.generate import iam
 from ddbctl.local.pytest_plugin import FAST_AWS_LIKE, LocalDynamoDB, ServerPool
-from ddbctl.permissions import INFORMATIONAL, OPERATIONS
+from ddbctl.permissions import CONVERGE, INFORMATIONAL, OPERATIONS
 
 from .specs import write_specs
 
@@ -73,9 +73,9 @@ def run(dynamodb: LocalDynamoDB, monkeypatch: pytest.MonkeyPatch) -> Run:
     for variable in ("ENVIRONMENT", "TABLE_PREFIX", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
         monkeypatch.delenv(variable, raising=False)
 
-    def invoke(*args: str, expect: int = 0) -> list[dict[str, Any]]:
+    def invoke(*args: str, expect: int = 0, environment: str = ENVIRONMENT) -> list[dict[str, Any]]:
         dynamodb.server.clear_operations()
-        result: Result = CliRunner().invoke(cli, ["-e", ENVIRONMENT, *args], env=dynamodb.env,
+        result: Result = CliRunner().invoke(cli, ["-e", environment, *args], env=dynamodb.env,
                                             catch_exceptions=False)
         assert result.exit_code == expect, result.output
         return dynamodb.server.operations()
@@ -83,9 +83,11 @@ def run(dynamodb: LocalDynamoDB, monkeypatch: pytest.MonkeyPatch) -> Run:
     return invoke
 
 
-def policy_for(command: str, spec_dir: Path) -> dict[str, Any]:
-    result = CliRunner().invoke(cli, ["-e", ENVIRONMENT, "generate", "iam-policy", "--for", command, "--dir",
-                                      str(spec_dir), "--account", ACCOUNT], catch_exceptions=False)
+def policy_for(command: str, spec_dir: Path, environment: str = ENVIRONMENT, *,
+               bucket: str | None = None) -> dict[str, Any]:
+    s3 = ["--bucket", bucket] if bucket else []
+    result = CliRunner().invoke(cli, ["-e", environment, "generate", "iam-policy", "--for", command, "--dir",
+                                      str(spec_dir), "--account", ACCOUNT, *s3], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     document: dict[str, Any] = json.loads(result.output)
     return document
@@ -182,3 +184,95 @@ def test_validate_sends_nothing(run: Run, tmp_path: Path) -> None:
 def test_every_listed_operation_has_an_iam_mapping() -> None:
     for command in OPERATIONS:
         assert iam.permissions([command]) is not None  # raises ConfigError for an unmapped operation
+
+
+# -- data and disaster recovery ------------------------------------------------------------------------
+
+BUCKET = "ddbctl-iam-proof"
+# The native restores succeed (exit 0): their converge step then proves the CONVERGE operations too.
+NATIVE_RESTORE_EXIT = 0
+PITR = {"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}
+
+
+def prove_across(command: str, runs: list[list[dict[str, Any]]], spec_dir: Path, environments: list[str],
+                 unproven: frozenset[str] = frozenset()) -> None:
+    """``prove`` for a command that reads one environment's tables and writes another's (restores): the
+    policies generated for those environments together allow each call, the S3 ones on the bucket.
+    ``unproven``: listed operations these runs cannot reach (never sent operations outside the row)."""
+    sent = {entry["operation"] for operations in runs for entry in operations} - INFORMATIONAL
+    listed = OPERATIONS[command]
+    assert listed - unproven <= sent <= listed, (
+        f"{command}: sent but not listed {sorted(sent - listed)}; "
+        f"listed but never sent {sorted(listed - unproven - sent)}")
+    documents = [policy_for(command, spec_dir, environment, bucket=f"s3://{BUCKET}")
+                 for environment in environments]
+    stems = tuple(f"construction-expenses-{environment}-" if environment != "production"
+                  else "construction-expenses-" for environment in environments)
+    for operations in runs:
+        for entry in operations:
+            operation = entry["operation"]
+            if operation in INFORMATIONAL:
+                continue
+            if operation.startswith("s3:"):
+                action, resources = operation, [entry["resource"]]
+            else:
+                action = f"dynamodb:{operation}"
+                resources = [_dynamodb_resource(operation, table) for table in entry["tables"]] or ["*"]
+                assert all(t.startswith(stems) for t in entry["tables"]), entry
+            for resource in resources:
+                assert any(iam.allows(document, action, resource) for document in documents), (action, resource)
+
+
+def _dynamodb_resource(operation: str, table: str) -> str:
+    """The ARN a logged call acts on: the table, or its backup/export/import (the log names the table)."""
+    sub = {"DescribeBackup": "/backup/x", "DeleteBackup": "/backup/x", "DescribeExport": "/export/x",
+           "DescribeImport": "/import/x"}.get(operation, "")
+    return f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{table}{sub}"
+
+
+def test_backup_restore_snapshots_and_native_dr_send_exactly_their_operations(
+        run: Run, dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
+    specs = write_specs(tmp_path / "specs", {**ORDERS, **PITR, "BillingMode": "PAY_PER_REQUEST"},
+                        {**LEGACY, **PITR, "BillingMode": "PAY_PER_REQUEST"})
+    run("create", "--dir", str(specs))
+    client = dynamodb.client()
+    for number in range(30):
+        client.put_item(TableName=f"{STEM}orders", Item={"id": {"S": f"o{number}"}, "customer": {"S": "c"},
+                                                         "amount": {"N": "12.50"}, "raw": {"B": b"\x00\xff"}})
+    dynamodb.s3_client().create_bucket(Bucket=BUCKET)
+    folder, scan, native = tmp_path / "backup", f"s3://{BUCKET}/scan", f"s3://{BUCKET}/native"
+
+    found: dict[str, list[list[dict[str, Any]]]] = {}
+    found["backup"] = [run("backup", "--to", str(folder)), run("backup", "--to", str(folder)),
+                       run("backup", "--to", scan), run("backup", "--to", scan)]
+    found["backup verify"] = [run("backup", "verify", str(folder))]
+    found["backup --native"] = [run("backup", "--native", "--to", native), run("backup", "--native", "--to", native)]
+    found["snapshot"] = [run("snapshot"), run("snapshot", "--table", "orders")]
+    found["snapshots"] = [run("snapshots"), run("snapshots", "--table", "orders")]
+    found["restore"] = [run("restore", "--from", str(folder), "--dir", str(specs), environment="dev"),
+                        run("restore", "--from", str(folder), expect=2, environment="dev"),  # holds items now
+                        run("restore", "--from", scan, "--overwrite", "--verify", environment="dev"),
+                        run("restore", "--from", native, "--overwrite", environment="dev")]  # a native export
+    # restore --native from production's export (what test_native_dr proves to converge)
+    run("create", "--dir", str(specs), environment="production")
+    found["backup --native"].append(run("backup", "--native", "--to", f"{native}-production", environment="production"))
+    found["restore --native"] = [
+        run("restore", "--native", "--from", f"{native}-production", "--dir", str(specs), environment="dr",
+            expect=NATIVE_RESTORE_EXIT),
+        run("restore", "--native", "--from", f"{native}-production", expect=2, environment="dr")]
+    found["restore --point-in-time"] = [run("restore", "--point-in-time", "latest", "--from-environment",
+                                            ENVIRONMENT, "--dir", str(specs), environment="qa",
+                                            expect=NATIVE_RESTORE_EXIT)]
+    found["restore --snapshot"] = [run("restore", "--snapshot", "latest", "--from-environment",
+                                       ENVIRONMENT, "--dir", str(specs), environment="sandbox",
+                                       expect=NATIVE_RESTORE_EXIT)]
+    changed = write_specs(tmp_path / "changed", {**ORDERS_CHANGED, **PITR}, INVOICES)
+    found["apply --snapshot-first"] = [
+        run("apply", "--dir", str(changed), "--dry-run", "--snapshot-first"),
+        run("apply", "--dir", str(changed), "--yes", "--allow-destroy", "--prune", "--snapshot-first")]
+    targets = {"backup --native": ["production"], "restore": ["dev"], "restore --native": ["dr"],
+               "restore --point-in-time": ["qa"], "restore --snapshot": ["sandbox"]}
+    for command, runs in found.items():
+        native_restore = command.startswith("restore --")
+        converge = CONVERGE if native_restore and NATIVE_RESTORE_EXIT else frozenset()
+        prove_across(command, runs, specs, [ENVIRONMENT, *targets.get(command, [])], converge)

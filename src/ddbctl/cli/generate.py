@@ -119,14 +119,16 @@ def table_config_command(state: CliState, directory: Path | None, out: Path | No
 
 
 def _command_list(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> list[str]:
-    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+    """``export,plan`` and ``"restore  --native"`` (a flag variant, quoted; runs of spaces are one)."""
+    return [" ".join(name.split()) for value in values for name in value.split(",") if name.strip()]
 
 
 @generate.command("iam-policy")
 @dir_option()
 @out_option
 @click.option("--for", "for_commands", multiple=True, callback=_command_list, metavar="COMMAND,...",
-              help=f"The ddbctl commands the policy is for [default: all: {', '.join(sorted(OPERATIONS))}].")
+              help="The ddbctl commands the policy is for, flag variants quoted (\"restore --snapshot\") "
+              f"[default: all: {', '.join(sorted(OPERATIONS))}].")
 @click.option("--account", metavar="ID", help="AWS account id in the ARNs [default: *].")
 @click.option("--bucket", metavar="s3://BUCKET/PREFIX", help="S3 location for commands that read or write S3.")
 @click.option("--kms-key", "kms_keys", multiple=True, metavar="KEY",

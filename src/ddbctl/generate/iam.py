@@ -72,6 +72,7 @@ _S3_ACTIONS: dict[str, tuple[str, str]] = {
     "s3:ListObjectsV2": ("s3:ListBucket", "bucket"),
     "s3:ListObjects": ("s3:ListBucket", "bucket"),
     "s3:HeadBucket": ("s3:ListBucket", "bucket"),
+    "s3:ListBucket": ("s3:ListBucket", "bucket"),  # as the local server logs them: by IAM action
     "s3:GetBucketLocation": ("s3:GetBucketLocation", "bucket"),
 }
 # Permissions DynamoDB checks beyond the operation's own action (developer guide: restores write the

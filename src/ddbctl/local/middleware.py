@@ -16,7 +16,7 @@ from .capacity import with_read_capacity
 from .moto_backend import MotoBackend
 from .operations import known_operations
 from .recording import Fault, FaultRegistry, OperationLog, Policy
-from .s3 import is_s3_request
+from .s3 import is_s3_request, s3_action
 from .wire import (
     DYNAMODB_TARGET_PREFIX,
     STREAMS_TARGET_PREFIX,
@@ -78,7 +78,7 @@ class DynamoDBApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         if is_s3_request(request):
-            return self.backend.s3(environ, start_response)
+            return self._s3(request, environ, start_response)
         if request.path.startswith(CONTROL_PREFIX):
             response = self._control(request)
         elif service_of(request.headers.get("Authorization")) in OTHER_SERVICES:
@@ -175,6 +175,18 @@ class DynamoDBApp:
             f"User: arn:aws:iam::{account}:user/ddbctl-local is not authorized to perform: {action} on resource: "
             f"{resource} because no identity-based policy allows the {action} action",
         )
+
+    def _s3(self, request: Request, environ: dict[str, Any], start_response: Any) -> Any:
+        """Serve an S3 request, logged as the IAM action that authorizes it (``s3:PutObject``)."""
+        entry = self.operations.start(s3_action(request.method, request.path, request.args), [])
+        entry["resource"] = "arn:aws:s3:::" + request.path.lstrip("/")  # the bucket, or bucket/key
+
+        def logged_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            code = int(status.split(" ", 1)[0])
+            self.operations.finish(entry, code, None if code < 400 else "error")
+            return start_response(status, headers, exc_info)
+
+        return self.backend.s3(environ, logged_start)
 
     def _other_service(self, request: Request) -> Response:
         service = service_of(request.headers.get("Authorization")) or ""

@@ -102,7 +102,7 @@ def tables_of(payload: dict[str, Any]) -> list[str]:
     for key in ("TableName", "TargetTableName", "SourceTableName"):
         if isinstance(payload.get(key), str):
             names.append(payload[key])
-    for key in ("ResourceArn", "TableArn", "BackupArn", "SourceTableArn"):
+    for key in ("ResourceArn", "TableArn", "BackupArn", "SourceTableArn", "ExportArn", "ImportArn"):
         if isinstance(payload.get(key), str):
             name = table_from_arn(payload[key])
             if name:

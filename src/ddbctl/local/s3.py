@@ -10,7 +10,7 @@ namespace and puts it in place, under one process-wide lock, for as long as one 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,48 @@ def is_s3_request(request: Request) -> bool:
         scope = request.args.get("X-Amz-Credential", "")
     parts = scope.split("/")
     return len(parts) >= 5 and parts[3] == "s3"
+
+
+# Bucket sub-resources (query keys) -> the IAM action of GET/PUT/DELETE on them.
+_BUCKET_SUBRESOURCES: dict[str, tuple[str, str, str]] = {
+    "location": ("s3:GetBucketLocation", "s3:GetBucketLocation", "s3:GetBucketLocation"),
+    "versioning": ("s3:GetBucketVersioning", "s3:PutBucketVersioning", "s3:PutBucketVersioning"),
+    "policy": ("s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"),
+    "acl": ("s3:GetBucketAcl", "s3:PutBucketAcl", "s3:PutBucketAcl"),
+    "tagging": ("s3:GetBucketTagging", "s3:PutBucketTagging", "s3:PutBucketTagging"),
+    "encryption": ("s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration",
+                   "s3:PutEncryptionConfiguration"),
+    "lifecycle": ("s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration", "s3:PutLifecycleConfiguration"),
+    "uploads": ("s3:ListBucketMultipartUploads", "s3:ListBucketMultipartUploads", "s3:ListBucketMultipartUploads"),
+    "versions": ("s3:ListBucketVersions", "s3:ListBucketVersions", "s3:ListBucketVersions"),
+}
+
+
+def s3_action(method: str, path: str, query: Mapping[str, str]) -> str:
+    """The IAM action that authorizes an S3 request (path-style addressing: ``/BUCKET[/KEY]``).
+
+    Objects: GET/HEAD -> ``s3:GetObject``; PUT, multipart create/parts/complete and POST -> ``s3:PutObject``;
+    DELETE -> ``s3:DeleteObject``, or ``s3:AbortMultipartUpload`` with an ``uploadId``. Buckets: GET/HEAD ->
+    ``s3:ListBucket`` (or the sub-resource's action, ``?location`` -> ``s3:GetBucketLocation``), PUT ->
+    ``s3:CreateBucket``, DELETE -> ``s3:DeleteBucket``, POST ``?delete`` -> ``s3:DeleteObject``.
+    """
+    method = method.upper()
+    bucket, _, key = path.lstrip("/").partition("/")
+    if not bucket:
+        return "s3:ListAllMyBuckets"
+    if key:
+        if method in ("GET", "HEAD"):
+            return "s3:ListMultipartUploadParts" if "uploadId" in query else "s3:GetObject"
+        if method == "DELETE":
+            return "s3:AbortMultipartUpload" if "uploadId" in query else "s3:DeleteObject"
+        return "s3:PutObject"  # PUT, UploadPart, CopyObject, POST ?uploads / ?uploadId=
+    if method == "POST":
+        return "s3:DeleteObject" if "delete" in query else "s3:PutObject"
+    column = {"GET": 0, "HEAD": 0, "PUT": 1, "DELETE": 2}.get(method, 0)
+    for name, actions in _BUCKET_SUBRESOURCES.items():
+        if name in query:
+            return actions[column]
+    return ("s3:ListBucket", "s3:CreateBucket", "s3:DeleteBucket")[column]
 
 
 class LocalS3:
