@@ -33,6 +33,8 @@ CREATE = frozenset({"ListTables", "DescribeTable", "CreateTable", "UpdateTimeToL
 CONVERGE = frozenset({"UpdateTable", "UpdateTimeToLive", "UpdateContinuousBackups", "TagResource",
                       "UntagResource"})
 APPLY = READS | CONVERGE | {"CreateTable", "DeleteTable"}
+# What converging a table a restore or import just made can send: it comes back with no tags, so no untagging.
+RESTORED = CONVERGE - {"UntagResource"}
 
 # Sent for information only, and never an error when refused: the account in the target header
 # (when no table ARN named it) and whether an SSE key is AWS managed or has an alias (export).
@@ -68,9 +70,9 @@ OPERATIONS: dict[str, frozenset[str]] = {
     # Restores read the source (and, with --verify, re-read the target) and create the missing tables.
     "restore": READS | {"CreateTable", "UpdateTimeToLive", "UpdateContinuousBackups", "Scan", "BatchWriteItem",
                         "BatchGetItem", "s3:GetObject"},
-    "restore --native": READS | CONVERGE | {"ImportTable", "DescribeImport", "ListImports", "s3:GetObject"},
-    "restore --point-in-time": READS | CONVERGE | {"RestoreTableToPointInTime"},
-    "restore --snapshot": READS | CONVERGE | {"ListBackups", "RestoreTableFromBackup"},
+    "restore --native": READS | RESTORED | {"ImportTable", "DescribeImport", "ListImports", "s3:GetObject"},
+    "restore --point-in-time": READS | RESTORED | {"RestoreTableToPointInTime"},
+    "restore --snapshot": READS | RESTORED | {"ListBackups", "RestoreTableFromBackup"},
     "apply --snapshot-first": APPLY | {"CreateBackup", "DescribeBackup"},
 }
 
