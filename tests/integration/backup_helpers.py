@@ -11,6 +11,7 @@ from ddbctl.data.exportfmt import iter_items, read_export
 from ddbctl.data.items import Item, item_checksum
 from ddbctl.data.store import LocalStore
 from ddbctl.local.pytest_plugin import LocalDynamoDB
+from ddbctl.naming import environment_of
 
 PREFIX = "construction-expenses"
 
@@ -19,9 +20,22 @@ def physical(logical: str, environment: str = "production") -> str:
     return f"{PREFIX}-{logical}" if environment == "production" else f"{PREFIX}-{environment}-{logical}"
 
 
+ENVIRONMENTS = ("production", "staging", "dev", "qa")
+
+
+def owner_tags(name: str) -> dict[str, str]:
+    """The tags ddbctl would give ``name``: its ``Environment`` when the name is one of an environment's."""
+    environment = environment_of(name, PREFIX, ENVIRONMENTS)
+    return {"Environment": environment} if environment else {"team": "tests"}
+
+
 def create_table(server: LocalDynamoDB, name: str, hash_key: tuple[str, str] = ("id", "S"),
                  range_key: tuple[str, str] | None = None, tags: dict[str, str] | None = None) -> None:
+    """An ACTIVE table made with plain boto3. By default it carries the ``Environment`` tag its name implies,
+    so it is the environment's own (README "Table names and environments"); ``tags`` replaces them
+    (``tags={}`` makes an untagged table, which no environment owns)."""
     client = server.client(max_attempts=8)
+    tags = owner_tags(name) if tags is None else tags
     keys = [hash_key] + ([range_key] if range_key else [])
     client.create_table(
         TableName=name,
@@ -29,7 +43,7 @@ def create_table(server: LocalDynamoDB, name: str, hash_key: tuple[str, str] = (
                    for (n, _), kind in zip(keys, ("HASH", "RANGE"), strict=False)],
         AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in keys],
         BillingMode="PAY_PER_REQUEST",
-        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()] or [{"Key": "team", "Value": "tests"}],
+        **({"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else {}),
     )
     deadline = time.monotonic() + 30
     while client.describe_table(TableName=name)["Table"]["TableStatus"] != "ACTIVE":

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from ddbctl.config import Settings
+from ddbctl.errors import NotOwned
 from ddbctl.local.pytest_plugin import FAST_AWS_LIKE, LocalDynamoDB
 from ddbctl.ops.backup import MANIFEST, BackupOptions, backup
 from ddbctl.ops.backup_verify import verify_backup
@@ -93,8 +94,11 @@ def test_only_the_environments_tables_are_backed_up(
     create_table(dynamodb, physical("orders", "staging"))
     create_table(dynamodb, physical("tagged"), tags={"Environment": "dev"})
     create_table(dynamodb, "other-prefix-orders")
+    create_table(dynamodb, physical("console"), tags={})  # production's name, no Environment tag: not owned
     result = backup(settings_for(dynamodb), str(tmp_path / "b"))
     assert [t.logical for t in result.tables] == ["orders"]
+    with pytest.raises(NotOwned, match=physical("console")):
+        backup(settings_for(dynamodb), str(tmp_path / "named"), BackupOptions(tables=["console"]))
     assert verify_backup(str(tmp_path / "b")).items == 0, "an empty table is a valid, empty export"
     staging = backup(settings_for(dynamodb, "staging"), str(tmp_path / "s"))
     assert [t.physical for t in staging.tables] == [physical("orders", "staging")]

@@ -258,7 +258,8 @@ def test_failed_exports_and_import_errors_are_reported_per_table(
                                  "not authorized to perform dynamodb:ExportTableToPointInTime", times=1)
     failed = ddbctl(dynamodb, "backup", "--native", "--to", f"s3://{BUCKET}/refused")
     assert failed.exit_code == 1
-    assert f"failed {_physical('orders')}: export not started: ExportTableToPointInTime" in failed.output
+    assert f"failed {_physical('orders')}: export not started: access denied" in failed.output
+    assert "dynamodb:ExportTableToPointInTime" in failed.output
     assert "AccessDeniedException" in failed.output
     # A backup whose data file has a line without the key: ImportTable counts it, ddbctl names the log group.
     location = f"s3://{BUCKET}/damaged"
