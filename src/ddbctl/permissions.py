@@ -78,5 +78,7 @@ OPERATIONS: dict[str, frozenset[str]] = {
 
 
 def commands_needing(operation: str) -> list[str]:
-    """The commands that send ``operation`` (``DescribeTimeToLive``), in the table's order."""
-    return [command for command, operations in OPERATIONS.items() if operation in operations]
+    """The commands that send ``operation`` (``DescribeTimeToLive``), in the table's order; a flag variant
+    (``apply --snapshot-first``) only where its command itself does not send it."""
+    names = [command for command, operations in OPERATIONS.items() if operation in operations]
+    return [name for name in names if name.split(" --")[0] == name or name.split(" --")[0] not in names]

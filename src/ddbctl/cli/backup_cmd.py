@@ -2,53 +2,42 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 import click
 
 from ..data.scan import FILE_BYTES
 from ..ops.backup import BackupEvents, BackupOptions, BackupResult, TableProgress, backup
 from ..ops.backup_verify import verify_backup
+from .progress import Progress
 from .state import EXIT_FAILED, CliState, pass_state, reported_errors
 
-PROGRESS_EVERY = 2.0  # seconds between two progress lines of one table
 _MB = 1024 * 1024
 
 
-class BackupLines(BackupEvents):
-    """A line per table when it starts and ends, and a progress line at most every PROGRESS_EVERY s."""
+class BackupRows(BackupEvents):
+    """Each table a row of the live progress display (items, items/s and an ETA from DescribeTable's
+    ItemCount; not on a terminal, a line per change and a heartbeat), and one line when it ends."""
 
-    def __init__(self, state: CliState) -> None:
+    def __init__(self, state: CliState, progress: Progress) -> None:
         self.state = state
-        self._last: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self.progress = progress
 
     def table_started(self, table: TableProgress) -> None:
-        self.state.note(f"[cyan]→[/] {table.physical}: about {table.expected_items} items, "
-                        f"{table.segments} segment(s)")
+        self.progress.row(table.physical).update(step=f"scan ({table.segments} segment(s))", state="reading",
+                                                 items=0, total=table.expected_items or None)
 
     def table_progress(self, table: TableProgress) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if now - self._last.get(table.logical, table.started) < PROGRESS_EVERY:
-                return
-            self._last[table.logical] = now
-        self.state.note(f"  [dim]…[/] {progress_line(table)}")
+        self.progress.row(table.physical).update(items=table.items)
 
     def table_finished(self, table: TableProgress) -> None:
+        row = self.progress.row(table.physical)
+        row.update(items=table.items)
         if table.error is not None:
+            row.finish("failed", "bold red")
             self.state.note(f"[bold red]failed[/] {table.physical}: {table.error.message}")
             return
+        row.finish("backed up")
         self.state.note(f"[green]backed up[/] {table.physical}: {table.items} items, {table.bytes / _MB:.1f} MB "
                         f"in {table.elapsed:.1f}s ({table.items_per_second:.0f} items/s)")
-
-
-def progress_line(table: TableProgress) -> str:
-    eta = table.eta_seconds
-    eta_text = f", ETA {eta:.0f}s" if eta is not None else ""
-    return (f"{table.physical}: {table.items} items, {table.bytes / _MB:.1f} MB, "
-            f"{table.items_per_second:.0f} items/s{eta_text}")
 
 
 @click.group(invoke_without_command=True)
@@ -92,7 +81,8 @@ def backup_command(ctx: click.Context, location: str | None, tables: tuple[str, 
                                 read_rate=read_rate, concurrency=concurrency, page_limit=page_size,
                                 file_bytes=file_bytes)
         try:
-            result = backup(settings, location, options, None if state.json else BackupLines(state))
+            with Progress(state) as progress:
+                result = backup(settings, location, options, None if state.json else BackupRows(state, progress))
         except KeyboardInterrupt:
             click.echo(f"interrupted: run the same command again to continue from the checkpoints in {location}",
                        err=True)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..naming import Namespace
 from ..ops.restore import RestoreOptions, RestoreResult, restore
-from .progress import ConsoleEvents
+from .progress import Progress
 from .state import (
     DEFAULT_MAX_WAIT,
     EXIT_FAILED,
@@ -22,25 +22,21 @@ from .state import (
 )
 
 
-class _Progress:
-    """Items written per table, at most every two seconds, on stderr (text mode only)."""
+class _Rows:
+    """Items written per table, as rows of the live progress display (items and items/s); not on a
+    terminal, a line when a table starts being written and a heartbeat."""
 
-    def __init__(self, state: CliState) -> None:
-        self.state = state
-        self.written = 0
-        self.started = time.monotonic()
-        self._last = 0.0
+    def __init__(self, progress: Progress, namespace: Namespace) -> None:
+        self.progress = progress
+        self.namespace = namespace
+        self.written: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def __call__(self, table: str, count: int) -> None:
         with self._lock:
-            self.written += count
-            now = time.monotonic()
-            if now - self._last < 2.0:
-                return
-            self._last = now
-            rate = self.written / max(now - self.started, 1e-9)
-        self.state.note(f"  [dim]…[/] {self.written:,} items written ({rate:,.0f}/s)")
+            self.written[table] = self.written.get(table, 0) + count
+            total = self.written[table]
+        self.progress.row(self.namespace.physical(table)).update(step="write items", items=total)
 
 
 @click.command("restore")
@@ -81,8 +77,9 @@ def restore_command(state: CliState, source: str, tables: tuple[str, ...], direc
         options = RestoreOptions(tables=tables, spec_dir=directory, overwrite=overwrite, verify=verify,
                                  write_rate=write_rate, concurrency=concurrency,
                                  max_wait=max_wait or DEFAULT_MAX_WAIT, state_dir=state_dir)
-        result = restore(settings, source, options, events=None if state.json else ConsoleEvents(state),
-                         on_written=_Progress(state))
+        with Progress(state) as progress:
+            result = restore(settings, source, options, events=progress,
+                             on_written=_Rows(progress, settings.namespace))
         _report(state, result)
         if not result.ok:
             raise SystemExit(EXIT_FAILED)
