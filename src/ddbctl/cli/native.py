@@ -285,11 +285,15 @@ def _print_jobs(state: CliState, result: NativeResult) -> None:
     if state.json:
         state.emit_json(result.to_json())
     else:
-        for job in result.jobs:
-            mark = "[green]ok[/]" if job.ok else "[bold red]failed[/]"
-            state.out.print(f"{mark} {job.physical}: {job.detail}", highlight=False)
+        _job_lines(state, result)
     if not result.ok:
         raise SystemExit(EXIT_FAILED)
+
+
+def _job_lines(state: CliState, result: NativeResult) -> None:
+    for job in result.jobs:
+        mark = "[green]ok[/]" if job.ok else "[bold red]failed[/]"
+        state.out.print(f"{mark} {job.physical}: {job.detail}", highlight=False)
 
 
 def _print_native(state: CliState, result: NativeResult, done: str) -> None:
@@ -299,9 +303,7 @@ def _print_native(state: CliState, result: NativeResult, done: str) -> None:
     if state.json:
         state.emit_json(result.to_json())
     else:
-        for job in result.jobs:
-            mark = "[green]ok[/]" if job.ok else "[bold red]failed[/]"
-            state.out.print(f"{mark} {job.physical}: {job.detail}", highlight=False)
+        _job_lines(state, result)
         if result.report is not None:
             print_report(state, result.report, result.plan)
         if result.ok and result.plan is not None and result.plan.held:
