@@ -10,7 +10,9 @@ import click
 
 from ..naming import Namespace
 from ..ops.restore import RestoreOptions, RestoreResult, restore
+from ..ops.session import connect
 from .progress import Progress
+from .render import show_target
 from .state import (
     DEFAULT_MAX_WAIT,
     EXIT_FAILED,
@@ -77,17 +79,18 @@ def restore_command(state: CliState, source: str, tables: tuple[str, ...], direc
         options = RestoreOptions(tables=tables, spec_dir=directory, overwrite=overwrite, verify=verify,
                                  write_rate=write_rate, concurrency=concurrency,
                                  max_wait=max_wait or DEFAULT_MAX_WAIT, state_dir=state_dir)
-        with Progress(state) as progress:
+        context = connect(settings, concurrency=concurrency)  # connects on first use: files are checked first
+        with Progress(state, header=lambda: show_target(state, context)) as progress:
             result = restore(settings, source, options, events=progress,
-                             on_written=_Rows(progress, settings.namespace))
-        _report(state, result)
+                             on_written=_Rows(progress, settings.namespace), context=context)
+        _report(state, result, show_target(state, context))
         if not result.ok:
             raise SystemExit(EXIT_FAILED)
 
 
-def _report(state: CliState, result: RestoreResult) -> None:
+def _report(state: CliState, result: RestoreResult, target: dict[str, Any]) -> None:
     if state.json:
-        state.emit_json(_data(result))
+        state.emit_json({"target": target, **_data(result)})
         return
     if result.resumed:
         state.note(f"continued the restore kept in {result.state_dir}")
