@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .fast_scan import plain_scan
 from .wire import (
     DYNAMODB_TARGET_PREFIX,
     DynamoRequest,
@@ -87,6 +88,11 @@ class MotoFixes:
             request = self._prepare_tags(request, send)
         elif operation == "CreateTable" and isinstance(request.payload.get("Tags"), list):
             request = request.with_payload({**request.payload, "Tags": dedupe_tags(request.payload["Tags"])})
+        if operation == "Scan":
+            table = self._moto_table(request.table_key)
+            answer = plain_scan(table, request.payload) if table is not None else None
+            if answer is not None:
+                return json_response(answer)
         if operation not in _DESCRIBING:
             return _standard_codes(request, send(request))
         if operation in ("CreateTable", "UpdateTable"):

@@ -1,0 +1,169 @@
+"""Plain Scan pages answered from moto's table directly, without moto's generic serializer.
+
+moto 5.2 turns every answer into JSON through botocore's shape model (about 4 ms per 1 KB item) and, for
+every page, sorts the whole table with Python-level comparisons of its attribute objects: scanning a
+50,000-item table took five minutes, so a local backup timed moto rather than the client. A *plain*
+Scan (no filter, projection, index, Select or attribute list) is answered here from moto's own table
+by moto's rules: key order, pages cut at 1 MB of moto's item size or at Limit, LastEvaluatedKey, and the
+segment of an item from the MD5 of its partition key. The document is the one moto would send. Anything
+else, and any request moto would refuse (a bad segment or limit, a start key that does not fit the key
+schema), goes to moto.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.table import Table
+
+PLAIN_SCAN = frozenset(
+    {"TableName", "ExclusiveStartKey", "Limit", "Segment", "TotalSegments", "ConsistentRead", "ReturnConsumedCapacity"}
+)
+PAGE_BYTES = 1_000_000  # moto's RESULT_SIZE_LIMIT
+MAX_SEGMENTS = 1_000_000
+
+Key = tuple[Any, ...]
+
+
+def plain_scan(table: Table, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer to a plain Scan of ``table``, or None when the request is not plain or moto must judge it."""
+    if set(payload) - PLAIN_SCAN:
+        return None
+    segments = _segments(payload.get("Segment"), payload.get("TotalSegments"))
+    limit = payload.get("Limit")
+    if segments is None or (limit is not None and not _positive_int(limit)):
+        return None
+    key_types = _key_types(table)
+    start: Key | None = None
+    if "ExclusiveStartKey" in payload:
+        start = _start_key(payload["ExclusiveStartKey"], key_types)
+        if start is None:
+            return None
+    key_of = _key_function(key_types)
+    entries = [(key_of(item), item) for item in _items(table)]
+    if start is not None:
+        entries = [entry for entry in entries if entry[0] > start]
+    if segments != (None, None):
+        segment, total = segments
+        entries = [entry for entry in entries if _segment(entry[1].hash_key, total) == segment]
+    entries.sort(key=lambda entry: entry[0])  # keys are unique: items are never compared
+    items: list[Item] = []
+    size = 0
+    last_key: dict[str, Any] | None = None
+    for _, item in entries:
+        item_size = item.size()
+        if len(items) == limit or size + item_size > PAGE_BYTES:
+            last_key = _key_document(table, items[-1])
+            break
+        items.append(item)
+        size += item_size
+    document: dict[str, Any] = {
+        "Items": [_wire(item.to_json()["Attributes"]) for item in items],
+        "Count": len(items),
+        "ScannedCount": len(items),
+    }
+    if last_key is not None:
+        document["LastEvaluatedKey"] = last_key
+    return document
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _segments(segment: Any, total: Any) -> tuple[int, int] | tuple[None, None] | None:
+    if segment is None and total is None:
+        return (None, None)
+    valid = _positive_int(total) and isinstance(segment, int) and not isinstance(segment, bool)
+    if not valid or not 0 <= segment < total <= MAX_SEGMENTS:
+        return None
+    return (segment, total)
+
+
+def _key_types(table: Table) -> list[tuple[str, str]]:
+    """(name, type) of the table's key attributes, partition key first."""
+    types = {definition["AttributeName"]: definition["AttributeType"] for definition in table.attr}
+    names = [table.hash_key_attr, *([table.range_key_attr] if table.range_key_attr else [])]
+    return [(name, types.get(name, "S")) for name in names]
+
+
+def _items(table: Table) -> list[Item]:
+    if table.range_key_attr:
+        return [item for by_range in table.items.values() for item in by_range.values()]
+    return list(table.items.values())
+
+
+def _key_function(key_types: list[tuple[str, str]]) -> Callable[[Item], Key]:
+    """An item's key as moto orders it: by each key attribute's value, numbers as Decimal, binary as bytes."""
+    hash_value = _comparable[key_types[0][1]]
+    if len(key_types) == 1:
+        return lambda item: (hash_value(item.hash_key.value),)
+    range_value = _comparable[key_types[1][1]]
+    return lambda item: (hash_value(item.hash_key.value), range_value(item.range_key.value))  # type: ignore[union-attr]
+
+
+def _binary(value: Any) -> bytes:
+    """A binary key's bytes (moto keeps most as bytes, some as their base64 text)."""
+    return value if isinstance(value, bytes) else base64.b64decode(str(value))
+
+
+_comparable: dict[str, Callable[[Any], Any]] = {"S": str, "N": Decimal, "B": _binary}
+
+
+def _start_key(document: Any, key_types: list[tuple[str, str]]) -> Key | None:
+    """ExclusiveStartKey as a comparable key; None if it is not exactly the table's key attributes."""
+    if not isinstance(document, dict) or set(document) != {name for name, _ in key_types}:
+        return None
+    parts: list[Any] = []
+    for name, kind in key_types:
+        value = document[name]
+        if not isinstance(value, dict) or set(value) != {kind} or not isinstance(value[kind], str):
+            return None
+        parsed = _parse_key_value(kind, value[kind])
+        if parsed is None:
+            return None
+        parts.append(parsed)
+    return tuple(parts)
+
+
+def _parse_key_value(kind: str, text: str) -> Any:
+    try:
+        if kind == "N":
+            return Decimal(text)
+        if kind == "B":
+            return base64.b64decode(text, validate=True)
+    except (InvalidOperation, binascii.Error):
+        return None
+    return text
+
+
+def _segment(hash_key: DynamoType, total: int) -> int:
+    """moto's segment of an item: the first byte of the MD5 of its partition key's value, modulo TotalSegments
+    (binary keys hash their bytes: moto's own rule fails on them)."""
+    data = _binary(hash_key.value) if hash_key.type == "B" else str(hash_key.value).encode("utf8")
+    return hashlib.md5(data, usedforsecurity=False).digest()[0] % total
+
+
+def _key_document(table: Table, item: Item) -> dict[str, Any]:
+    document = {table.hash_key_attr: _wire(item.hash_key.to_json())}
+    if table.range_key_attr is not None and item.range_key is not None:
+        document[table.range_key_attr] = _wire(item.range_key.to_json())
+    return document
+
+
+def _wire(value: Any) -> Any:
+    """moto's item JSON with binary values base64-encoded, as DynamoDB sends them."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {name: _wire(member) for name, member in value.items()}
+    if isinstance(value, list):
+        return [_wire(member) for member in value]
+    return value
