@@ -171,7 +171,7 @@ class _Stop(Exception):
 @dataclass
 class _Page:
     segment: int
-    items: list[Item]
+    items: list[Item]  # as the server sent them: file form (binary values base64 text)
     last_key: Item | None  # None: the segment is finished
 
 
@@ -385,7 +385,7 @@ class TableScan:
         attempt = 0
         while True:
             try:
-                return self.dynamo.call("Scan", request)
+                return self.dynamo.scan_as_sent(request)
             except (AwsError, EndpointError) as exc:
                 retryable = isinstance(exc, EndpointError) or exc.code in RETRYABLE_CODES
                 if not retryable or attempt >= PAGE_RETRIES or self._stopped():

@@ -50,8 +50,8 @@ def plain_scan(table: Table, payload: dict[str, Any]) -> dict[str, Any] | None:
     entries = [(key_of(item), item) for item in _items(table)]
     if start is not None:
         entries = [entry for entry in entries if entry[0] > start]
-    if segments != (None, None):
-        segment, total = segments
+    segment, total = segments
+    if total is not None:
         entries = [entry for entry in entries if _segment(entry[1].hash_key, total) == segment]
     entries.sort(key=lambda entry: entry[0])  # keys are unique: items are never compared
     items: list[Item] = []
@@ -97,7 +97,7 @@ def _key_types(table: Table) -> list[tuple[str, str]]:
 def _items(table: Table) -> list[Item]:
     if table.range_key_attr:
         return [item for by_range in table.items.values() for item in by_range.values()]
-    return list(table.items.values())
+    return list(table.items.values())  # type: ignore[arg-type]  # moto types items as range-keyed only
 
 
 def _key_function(key_types: list[tuple[str, str]]) -> Callable[[Item], Key]:
