@@ -54,21 +54,17 @@ def plain_scan(table: Table, payload: dict[str, Any]) -> dict[str, Any] | None:
     if total is not None:
         entries = [entry for entry in entries if _segment(entry[1].hash_key, total) == segment]
     entries.sort(key=lambda entry: entry[0])  # keys are unique: items are never compared
-    items: list[Item] = []
+    items: list[tuple[Item, dict[str, Any]]] = []
     size = 0
     last_key: dict[str, Any] | None = None
     for _, item in entries:
-        item_size = item.size()
+        wire, item_size = _item_wire(item)
         if len(items) == limit or size + item_size > PAGE_BYTES:
-            last_key = _key_document(table, items[-1])
+            last_key = _key_document(table, items[-1][0])
             break
-        items.append(item)
+        items.append((item, wire))
         size += item_size
-    document: dict[str, Any] = {
-        "Items": [_wire(item.to_json()["Attributes"]) for item in items],
-        "Count": len(items),
-        "ScannedCount": len(items),
-    }
+    document: dict[str, Any] = {"Items": [wire for _, wire in items], "Count": len(items), "ScannedCount": len(items)}
     if last_key is not None:
         document["LastEvaluatedKey"] = last_key
     return document
@@ -159,11 +155,51 @@ def _key_document(table: Table, item: Item) -> dict[str, Any]:
 
 
 def _wire(value: Any) -> Any:
-    """moto's item JSON with binary values base64-encoded, as DynamoDB sends them."""
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, dict):
-        return {name: _wire(member) for name, member in value.items()}
-    if isinstance(value, list):
-        return [_wire(member) for member in value]
-    return value
+    """A key attribute's JSON (``DynamoType.to_json``) with binary values base64-encoded."""
+    return {kind: base64.b64encode(inner).decode("ascii") if isinstance(inner, bytes) else inner
+            for kind, inner in value.items()}
+
+
+def _item_wire(item: Item) -> tuple[dict[str, Any], int]:
+    """The item as moto's serializer writes it, and its size as moto's ``Item.size`` counts it, in one walk
+    (moto's own path copies every item twice and sizes it attribute by attribute)."""
+    document: dict[str, Any] = {}
+    size = 0
+    for name, value in item.attrs.items():
+        document[name], value_size = _value_wire(value, nested=False)
+        size += len(name.encode("utf-8")) + value_size
+    return document, size
+
+
+def _value_wire(value: DynamoType, nested: bool) -> tuple[dict[str, Any], int]:
+    """One attribute value: its JSON and moto's size of it.
+
+    moto keeps a top-level binary value as bytes and a nested one as its base64 text; it sizes each as
+    kept (the text's length for a nested one) and writes nested ones decoded and encoded again. Binary set
+    members are written as kept (bytes base64-encoded)."""
+    kind, inner = value.type, value.value
+    if kind == "M":
+        members = {name: _value_wire(member, nested=True) for name, member in inner.items()}
+        size = sum(len(name.encode("utf-8")) + member_size for name, (_, member_size) in members.items())
+        return {"M": {name: wire for name, (wire, _) in members.items()}}, size
+    if kind == "L":
+        listed = [_value_wire(member, nested=True) for member in inner]
+        return {"L": [wire for wire, _ in listed]}, sum(member_size for _, member_size in listed)
+    if kind == "N":
+        return {"N": inner}, len(str(inner))
+    if kind in ("SS", "NS", "BS"):
+        sizes = (len(str(member)) if kind == "NS" else _byte_size(member) for member in inner)
+        return {kind: [_text(member) for member in inner]}, sum(sizes)
+    if kind == "B":
+        if isinstance(inner, bytes):
+            return {"B": _text(inner)}, len(inner)
+        return {"B": _text(base64.b64decode(inner)) if nested else inner}, _byte_size(inner)
+    return {kind: inner}, 1 if isinstance(inner, bool) else _byte_size(inner)
+
+
+def _byte_size(value: str | bytes) -> int:
+    return len(value) if isinstance(value, bytes) else len(value.encode("utf-8"))
+
+
+def _text(value: Any) -> Any:
+    return base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
