@@ -135,6 +135,9 @@ def test_client_backup_uploaded_to_s3_then_native_restore(
     _production(dynamodb, ddbctl, specs, {"orders": 40})
     location = f"s3://{BUCKET}/client-backup"
     assert backup(settings_for(dynamodb), location).manifest is not None  # the scan backup, written to S3
+    verified = ddbctl(dynamodb, "backup", "verify", location)
+    assert verified.exit_code == 0, verified.output
+    assert f"Backup {location}" in verified.output and "1 table(s), 40 items" in verified.output
     restored = ddbctl(dynamodb, "restore", "--native", "--from", location, "-e", "dev", "--dir", str(specs))
     assert restored.exit_code == 0, restored.output
     client = dynamodb.client()

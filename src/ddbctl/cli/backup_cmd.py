@@ -116,13 +116,16 @@ def _report(state: CliState, result: BackupResult) -> None:
 def verify_command(state: CliState, location: str) -> None:
     """Check a backup offline: manifests, every file's MD5, every line, item counts, key attributes.
 
-    Exit 2 with each problem (file and line) if any. Sends nothing to AWS.
+    DIR is a directory or s3://BUCKET/PREFIX. Exit 2 with each problem (file and line) if any. Sends
+    nothing to DynamoDB (an S3 backup is read from S3).
     """
+    from ..data.store import open_store  # noqa: PLC0415
     from ..errors import BackupError  # noqa: PLC0415
 
     with reported_errors(state):
         try:
-            result = verify_backup(location)
+            store = open_store(location, state.settings() if location.startswith("s3://") else None)
+            result = verify_backup(location, store)
         except BackupError as error:
             if state.json:
                 state.emit_json({"valid": False, "problems": [
