@@ -119,6 +119,30 @@ def test_segments_of_a_binary_partition_key_hold_every_item_once(dynamodb: Local
     assert sorted(found) == sorted(expected)
 
 
+def test_each_scan_sees_the_writes_before_it(dynamodb: LocalDynamoDB) -> None:
+    """The key order kept between pages is rebuilt after any put, replacement or delete, also one that
+    leaves the item count unchanged; an update in place shows in the next page."""
+    client = dynamodb.client()
+    name = create(client, "S", "N")
+
+    def scanned(**request: Any) -> list[tuple[str, str, str]]:
+        return [(item["pk"]["S"], item["sk"]["N"], item.get("v", {}).get("S", ""))
+                for page in pages(client, name, through_moto=False, **request) for item in page["Items"]]
+
+    for number in range(6):
+        client.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"N": str(number)}, "v": {"S": "old"}})
+    assert len(scanned(Limit=2)) == 6
+    client.delete_item(TableName=name, Key={"pk": {"S": "p"}, "sk": {"N": "3"}})
+    client.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"N": "9"}})  # the same count: 6
+    client.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"N": "0"}, "v": {"S": "replaced"}})
+    client.update_item(TableName=name, Key={"pk": {"S": "p"}, "sk": {"N": "1"}},
+                       UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"S": "updated"}})
+    expected = [("a", "9", ""), ("p", "0", "replaced"), ("p", "1", "updated"), ("p", "2", "old"),
+                ("p", "4", "old"), ("p", "5", "old")]
+    assert scanned(Limit=2) == expected
+    assert sorted(scanned(Segment=0, TotalSegments=2) + scanned(Segment=1, TotalSegments=2)) == expected
+
+
 def test_a_scan_moto_must_judge_gets_moto_s_answer(dynamodb: LocalDynamoDB) -> None:
     client = dynamodb.client()
     name = create(client, "S", None)

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
+import itertools
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +35,61 @@ MAX_SEGMENTS = 1_000_000
 Key = tuple[Any, ...]
 
 
-def plain_scan(table: Table, payload: dict[str, Any]) -> dict[str, Any] | None:
+class ScanOrders:
+    """Each table's items in key order, per TotalSegments, kept between pages.
+
+    Building the order costs a key per item; a page then costs only its own items. The order is reused
+    while the table holds exactly the same item objects in the same places (their ids, compared as one
+    list: any put, replacement or delete changes it; the order keeps the items referenced, so an id
+    cannot be reused meanwhile). An update in place keeps the object and its key (DynamoDB refuses to
+    update key attributes), and a page is written from the item's current attributes. Not thread-safe:
+    one per MotoFixes, whose callers serialize requests.
+    """
+
+    def __init__(self, tables: int = 8) -> None:
+        self._tables = tables
+        self._orders: dict[int, _Order] = {}
+
+    def segment(self, table: Table, key_types: list[tuple[str, str]], segment: int, total: int) -> _Segment:
+        items = _items(table)
+        ids = [id(item) for item in items]
+        order = self._orders.get(id(table))
+        if order is None or order.table is not table or order.ids != ids:
+            key_of = _key_function(key_types)
+            ordered = sorted(((key_of(item), item) for item in items), key=lambda entry: entry[0])
+            order = _Order(table, ids, ordered)
+            self._orders.pop(id(table), None)
+            self._orders[id(table)] = order
+            while len(self._orders) > self._tables:
+                del self._orders[next(iter(self._orders))]  # the least recently rebuilt
+        return order.segment(segment, total)
+
+
+@dataclass
+class _Segment:
+    keys: list[Key]
+    items: list[Item]
+
+
+@dataclass
+class _Order:
+    table: Table
+    ids: list[int]
+    ordered: list[tuple[Key, Item]]
+    by_total: dict[int, list[_Segment]] = field(default_factory=dict)
+
+    def segment(self, segment: int, total: int) -> _Segment:
+        if total not in self.by_total:
+            parts = [_Segment([], []) for _ in range(total)]
+            for key, item in self.ordered:
+                part = parts[_segment(item.hash_key, total) if total > 1 else 0]
+                part.keys.append(key)
+                part.items.append(item)
+            self.by_total[total] = parts
+        return self.by_total[total][segment]
+
+
+def plain_scan(table: Table, payload: dict[str, Any], orders: ScanOrders) -> dict[str, Any] | None:
     """The answer to a plain Scan of ``table``, or None when the request is not plain or moto must judge it."""
     if set(payload) - PLAIN_SCAN:
         return None
@@ -46,18 +103,13 @@ def plain_scan(table: Table, payload: dict[str, Any]) -> dict[str, Any] | None:
         start = _start_key(payload["ExclusiveStartKey"], key_types)
         if start is None:
             return None
-    key_of = _key_function(key_types)
-    entries = [(key_of(item), item) for item in _items(table)]
-    if start is not None:
-        entries = [entry for entry in entries if entry[0] > start]
     segment, total = segments
-    if total is not None:
-        entries = [entry for entry in entries if _segment(entry[1].hash_key, total) == segment]
-    entries.sort(key=lambda entry: entry[0])  # keys are unique: items are never compared
+    part = orders.segment(table, key_types, segment or 0, total or 1)
+    first = bisect.bisect_right(part.keys, start) if start is not None else 0
     items: list[tuple[Item, dict[str, Any]]] = []
     size = 0
     last_key: dict[str, Any] | None = None
-    for _, item in entries:
+    for item in itertools.islice(part.items, first, None):
         wire, item_size = _item_wire(item)
         if len(items) == limit or size + item_size > PAGE_BYTES:
             last_key = _key_document(table, items[-1][0])

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .fast_scan import plain_scan
+from .fast_scan import ScanOrders, plain_scan
 from .wire import (
     DYNAMODB_TARGET_PREFIX,
     DynamoRequest,
@@ -72,9 +72,11 @@ class MotoFixes:
         self.account_id = account_id
         self.clock = clock
         self._tables: dict[TableKey, TableSettings] = {}
+        self._scan_orders = ScanOrders()
 
     def reset(self) -> None:
         self._tables.clear()
+        self._scan_orders = ScanOrders()
 
     def handle(self, request: DynamoRequest, send: Send) -> WireResponse:
         """Send ``request`` to moto with ``send``; moto's answer, corrected."""
@@ -90,7 +92,7 @@ class MotoFixes:
             request = request.with_payload({**request.payload, "Tags": dedupe_tags(request.payload["Tags"])})
         if operation == "Scan":
             table = self._moto_table(request.table_key)
-            answer = plain_scan(table, request.payload) if table is not None else None
+            answer = plain_scan(table, request.payload, self._scan_orders) if table is not None else None
             if answer is not None:
                 return json_response(answer)
         if operation not in _DESCRIBING:
