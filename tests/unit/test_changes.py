@@ -26,6 +26,8 @@ from ddbctl.changes import (
     units_text,
 )
 from ddbctl.spec.model import (
+    PITR_OFF,
+    TTL_OFF,
     GlobalSecondaryIndex,
     OnDemandThroughput,
     PointInTimeRecoverySpecification,
@@ -128,3 +130,46 @@ def test_a_capacity_change_reads_with_the_units_of_the_table_and_each_index(chan
 def test_throughput_reads_as_read_and_write_units_or_on_demand() -> None:
     assert units_text(units(5, 10)) == "5R/10W"
     assert units_text(None) == "on-demand"
+
+
+# -- the in-memory model of each change (what the planner sequences steps with) ---------------------------
+
+
+def test_a_new_table_starts_with_ttl_and_pitr_off_whatever_its_file_says() -> None:
+    wanted = spec(BillingMode="PAY_PER_REQUEST", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"},
+                  PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    created = CreateTable(TABLE, spec=wanted).apply(None)
+    assert created == wanted.model_copy(update={"time_to_live_specification": TTL_OFF,
+                                                "point_in_time_recovery_specification": PITR_OFF})
+    assert created.time_to_live_specification == TTL_OFF
+    assert created.point_in_time_recovery_specification == PITR_OFF
+
+
+def test_index_limits_and_throughput_follow_the_billing_mode_after_a_capacity_change() -> None:
+    limited = limits(7, 9)
+    on_demand = spec(BillingMode="PAY_PER_REQUEST", GlobalSecondaryIndexes=[
+        {**gsi("by-a", "a"), "OnDemandThroughput": {"MaxReadRequestUnits": 3}}, gsi("by-b", "b")])
+    changed = UpdateCapacity(TABLE, indexes=(IndexCapacity("by-b", on_demand=limited),)).apply(on_demand)
+    assert [(i.index_name, i.provisioned_throughput, i.on_demand_throughput) for i in changed.gsis] == [
+        ("by-a", None, limits(3, None)), ("by-b", None, limited)]
+    assert changed.gsis[1] == on_demand.gsis[1].model_copy(update={"on_demand_throughput": limited})
+
+    switched = UpdateCapacity(TABLE, billing_mode="PROVISIONED", provisioned_throughput=units(5, 5), indexes=(
+        IndexCapacity("by-a", provisioned=units(1, 2)), IndexCapacity("by-b", provisioned=units(3, 4)))).apply(changed)
+    assert switched.billing_mode == "PROVISIONED" and switched.on_demand_throughput is None
+    assert list(switched.gsis) == [
+        changed.gsis[0].model_copy(update={"provisioned_throughput": units(1, 2), "on_demand_throughput": None}),
+        changed.gsis[1].model_copy(update={"provisioned_throughput": units(3, 4), "on_demand_throughput": None})]
+
+    back = UpdateCapacity(TABLE, billing_mode="PAY_PER_REQUEST").apply(switched)
+    assert [(i.provisioned_throughput, i.on_demand_throughput) for i in back.gsis] == [(None, None), (None, None)]
+    assert list(back.gsis) == [i.model_copy(update={"provisioned_throughput": None}) for i in switched.gsis]
+
+
+def test_index_limits_travel_in_the_update_of_that_index() -> None:
+    change = UpdateCapacity(TABLE, indexes=(IndexCapacity("by-a", on_demand=limits(7, None)),
+                                            IndexCapacity("by-b", provisioned=units(1, 2))))
+    assert change.requests() == (Request("UpdateTable", {"TableName": TABLE, "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "by-a", "OnDemandThroughput": {"MaxReadRequestUnits": 7}}},
+        {"Update": {"IndexName": "by-b", "ProvisionedThroughput": {"ReadCapacityUnits": 1,
+                                                                   "WriteCapacityUnits": 2}}}]}),)

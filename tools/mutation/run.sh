@@ -63,6 +63,10 @@ run_group() {
     done
     rm -rf "$dir/mutants/tests" && cp -r "$root/tests" "$dir/mutants/tests"
   fi
+  # PYTHONPATH's mutants/src must exist when Python starts: an entry missing then is skipped for good
+  # (sys.path_importer_cache), ddbctl is imported unmutated from the editable install, and a first run
+  # finds "no test case for any mutant".
+  mkdir -p "$dir/mutants/src"
   {
     echo "[mutmut]"
     echo "source_paths = src"
