@@ -21,12 +21,12 @@ import pytest
 from ddbctl.changes import Change, CreateIndex, CreateTable, Request, UpdatePITR
 from ddbctl.config import Settings
 from ddbctl.errors import AccessDenied, AwsError, StalePlan, TableNotFound, UnsafeChange, WaitTimeout
-from ddbctl.execute import Events, ExecOptions, Outcome, Report, TableResult, TableState, execute
+from ddbctl.execute import Events, ExecOptions, Outcome, Report, TableResult, TableState, execute, wait_until_settled
 from ddbctl.local.pytest_plugin import LocalDynamoDB, ServerPool
 from ddbctl.ops.converge import plan_tables
 from ddbctl.ops.session import connect
 from ddbctl.plan import Plan, Status, TablePlan
-from ddbctl.waiting import Clock
+from ddbctl.waiting import SYSTEM_CLOCK, Clock
 
 from .test_apply_properties import INSTANT
 
@@ -38,10 +38,11 @@ QUICK = Clock(sleep=lambda seconds: time.sleep(min(seconds, 0.05)))
 
 
 class VirtualClock:
-    """Time that passes only when ddbctl sleeps; records every pause asked for. For one table at a time."""
+    """Time that passes only when ddbctl sleeps; records every pause asked for. For one table at a time.
+    It starts at 1000 s, as a monotonic clock does not start at 0."""
 
     def __init__(self) -> None:
-        self.time = 0.0
+        self.time = 1000.0
         self.sleeps: list[float] = []
 
     def now(self) -> float:
@@ -64,6 +65,7 @@ class Recorded(Events):
         self.started: list[str] = []
         self.sent: list[tuple[str, str, str]] = []  # (logical, change kind, operation)
         self.states: list[TableState] = []
+        self.waited_for: set[str] = set()  # the physical names the waiting events were given
         self.finished: list[tuple[str, Outcome]] = []
         self.on_request, self.on_waiting = on_request, on_waiting
         self._lock = threading.Lock()
@@ -81,6 +83,7 @@ class Recorded(Events):
     def waiting(self, physical: str, state: TableState) -> None:
         with self._lock:
             self.states.append(state)
+            self.waited_for.add(physical)
         if self.on_waiting is not None:
             self.on_waiting(state)
 
@@ -171,6 +174,7 @@ def test_each_table_gets_the_outcome_of_its_plan_and_each_step_is_reported(
     assert sorted(events.sent) == [("orders", "tag", "TagResource"), ("teams", "create-table", "CreateTable"),
                                    ("teams", "update-pitr", "UpdateContinuousBackups")]
     assert [s.physical for s in events.states] == [PREFIX + "teams"]  # the create's wait reads DescribeTable
+    assert events.waited_for == {PREFIX + "teams"}
     assert events.states[-1].status == "ACTIVE"
 
     pruned = run(staging, make_plan(staging, directory, prune=True), events=(events := Recorded()))
@@ -245,7 +249,8 @@ def test_a_refusal_while_the_table_is_updating_waits_for_active_then_resends_at_
     result = only(run(staging, plan, virtual.clock, events))
     assert result.outcome is Outcome.UPDATED, result.error
     assert calls(db, "UpdateTable") == ["ResourceInUseException", None]
-    assert [s.status for s in events.states][:2] == ["UPDATING", "ACTIVE"]
+    assert [(s.status, s.elapsed) for s in events.states][:2] == [("UPDATING", 0.0), ("ACTIVE", pytest.approx(0.2))]
+    assert events.waited_for == {ORDERS}
     assert virtual.sleeps == [0.2]  # one poll of the wait; no back-off before the re-send
     table = db.client().describe_table(TableName=ORDERS)["Table"]
     assert table["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
@@ -347,6 +352,7 @@ def test_a_plan_made_against_another_state_is_refused_unless_recheck_is_off(
     assert result.error.hint == "it was deleted after the plan was made; run plan again"
     result = only(run(staging, untagged, recheck=False))
     assert isinstance(result.error, TableNotFound)
+    assert result.error.message == f"table {ORDERS} does not exist"
     assert result.error.hint == "it was deleted while ddbctl was waiting for it"
 
 
@@ -379,7 +385,7 @@ def test_no_wait_returns_once_the_index_is_listed_but_waits_for_a_busy_table_bef
     assert result.error.message == (f"{ORDERS} is still {state.summary()} after 10s (--max-wait 10); "
                                     "the operation goes on inside DynamoDB")
     assert result.error.hint == f"keep waiting with: ddbctl -e staging wait --table {ORDERS}"
-    assert sum(virtual.sleeps) == 10.0
+    assert sum(virtual.sleeps) == pytest.approx(10.0)
 
 
 def test_an_index_build_past_max_wait_names_the_command_that_waits_for_that_index(
@@ -397,7 +403,8 @@ def test_an_index_build_past_max_wait_names_the_command_that_waits_for_that_inde
     assert result.outcome is Outcome.FAILED and [c.kind for c in result.done] == ["create-index"]
     assert isinstance(result.error, WaitTimeout) and result.error.exit_code == 3
     state = events.states[-1]
-    assert state.index_status("by-a") == "CREATING" and state.elapsed == 10.0
+    assert state.index_status("by-a") == "CREATING" and state.elapsed == pytest.approx(10.0)
+    assert events.waited_for == {ORDERS}
     assert result.error.message == (f"{ORDERS} is still {state.summary()} after 10s (--max-wait 10); "
                                     "the operation goes on inside DynamoDB")
     assert result.error.hint == f"keep waiting with: ddbctl -e staging wait --table {ORDERS} --index by-a"
@@ -413,17 +420,26 @@ def test_a_change_the_identity_may_not_read_back_is_trusted_but_a_table_it_may_n
 ) -> None:
     converge(staging, tmp_path / "s", table_file())
     ttl = table_file(TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
-    plan = make_plan(staging, write(tmp_path / "s", ttl))
+    plan = make_plan(staging, write(tmp_path / "s", {
+        **ttl, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": False}}))
+    assert [c.kind for c in plan.changes] == ["update-ttl", "update-pitr"]
 
     def deny(*actions: str) -> Callable[[Request], None]:
         return lambda request: db.server.set_policy(everything_but(db, *actions))
 
+    db.server.clear_operations()
     result = only(run(staging, plan, events=Recorded(on_request=deny("DescribeTimeToLive"))))
     assert result.outcome is Outcome.UPDATED, result.error
-    assert calls(db, "DescribeTimeToLive")[-1] == "AccessDeniedException"
+    # DynamoDB's success answer has to do; TTL leaves the table ACTIVE, so the PITR step is sent at once.
+    sent = [(o["operation"], o["error"]) for o in db.server.operations()]
+    at = sent.index(("UpdateTimeToLive", None))
+    assert sent[at:at + 3] == [("UpdateTimeToLive", None), ("DescribeTimeToLive", "AccessDeniedException"),
+                                 ("UpdateContinuousBackups", None)]
     db.server.set_policy(None)
 
-    plan = make_plan(staging, write(tmp_path / "s", {**ttl, "TableClass": "STANDARD_INFREQUENT_ACCESS"}))
+    plan = make_plan(staging, write(tmp_path / "s", {
+        **ttl, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": False},
+        "TableClass": "STANDARD_INFREQUENT_ACCESS"}))
     assert [c.kind for c in plan.changes] == ["update-class"]
     result = only(run(staging, plan, events=Recorded(on_request=deny("DescribeTable"))))
     assert result.outcome is Outcome.FAILED and isinstance(result.error, AccessDenied)
@@ -448,3 +464,31 @@ def test_no_wait_still_waits_for_a_new_table_to_be_active_before_its_next_step(
     assert result.outcome is Outcome.CREATED, result.error
     assert [s.status for s in events.states][:2] == ["CREATING", "ACTIVE"]
     assert calls(db, "UpdateContinuousBackups") == [None]
+
+
+def test_a_wait_for_a_busy_table_offers_the_command_that_resumes_it(db: LocalDynamoDB, staging: Settings,
+                                                                     tmp_path: Path) -> None:
+    converge(staging, tmp_path / "s", table_file())
+    db.server.hold(ORDERS)
+    db.client().update_table(TableName=ORDERS, TableClass="STANDARD_INFREQUENT_ACCESS")
+    dynamo = connect(staging, max_attempts=1).dynamo
+    with pytest.raises(WaitTimeout) as raised:
+        wait_until_settled(dynamo, ORDERS, max_wait=5.0, clock=VirtualClock().clock)
+    assert raised.value.message == (f"{ORDERS} is still UPDATING after 5s (--max-wait 5); "
+                                    "the operation goes on inside DynamoDB")
+    assert raised.value.hint == f"keep waiting with: ddbctl wait --table {ORDERS}"
+    db.server.release(ORDERS)
+    assert wait_until_settled(dynamo, ORDERS, max_wait=5.0, clock=VirtualClock().clock).settled
+
+
+def test_a_retry_on_the_system_clock_pauses_for_real_and_then_sends_again(
+    db: LocalDynamoDB, staging: Settings, tmp_path: Path
+) -> None:
+    """The one test of the real pause (1 s): the system clock's sleep is the interruptible one."""
+    converge(staging, tmp_path / "s", table_file())
+    db.server.inject_fault("UpdateTable", ORDERS, "LimitExceededException", "busy", times=1)
+    db.server.clear_operations()
+    plan = make_plan(staging, write(tmp_path / "s", table_file(TableClass="STANDARD_INFREQUENT_ACCESS")))
+    result = only(run(staging, plan, SYSTEM_CLOCK))
+    assert result.outcome is Outcome.UPDATED, result.error
+    assert calls(db, "UpdateTable") == ["LimitExceededException", None]
