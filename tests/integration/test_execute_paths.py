@@ -20,7 +20,7 @@ import pytest
 
 from ddbctl.changes import Change, CreateIndex, CreateTable, Request, UpdatePITR
 from ddbctl.config import Settings
-from ddbctl.errors import AccessDenied, AwsError, StalePlan, TableNotFound, UnsafeChange, WaitTimeout
+from ddbctl.errors import AccessDenied, AwsError, EffectNotSeen, StalePlan, TableNotFound, UnsafeChange, WaitTimeout
 from ddbctl.execute import Events, ExecOptions, Outcome, Report, TableResult, TableState, execute, wait_until_settled
 from ddbctl.local.pytest_plugin import LocalDynamoDB, ServerPool
 from ddbctl.ops.converge import plan_tables
@@ -126,7 +126,8 @@ def run(settings: Settings, plan: Plan, clock: Clock = QUICK, events: Events | N
         **options: Any) -> Report:
     """``plan`` through ``execute`` with ONE botocore attempt per call: every re-send is ddbctl's."""
     dynamo = connect(settings, max_attempts=1).dynamo
-    return execute(plan, dynamo, ExecOptions(**{"max_wait": 60.0, "clock": clock, **options}), events)
+    # max_wait: a liveness bound, not a timing assertion: every change shows on the first read here.
+    return execute(plan, dynamo, ExecOptions(**{"max_wait": 10.0, "clock": clock, **options}), events)
 
 
 def converge(settings: Settings, directory: Path, *documents: dict[str, Any]) -> None:
@@ -316,6 +317,26 @@ def test_a_table_created_by_someone_else_meanwhile_is_skipped(
     result = only(run(staging, plan))
     assert (result.outcome, result.note, result.done) == (Outcome.SKIPPED, "already exists (created meanwhile)", ())
     assert calls(db, "UpdateContinuousBackups") == []
+
+
+def test_a_change_accepted_but_never_carried_out_fails_with_what_never_appeared(
+    db: LocalDynamoDB, staging: Settings, tmp_path: Path
+) -> None:
+    converge(staging, tmp_path / "s", table_file())
+    plan = make_plan(staging, write(tmp_path / "s", table_file(TableClass="STANDARD_INFREQUENT_ACCESS",
+                                                               Tags=[{"Key": "team", "Value": "a"}])))
+    assert [c.kind for c in plan.changes] == ["update-class", "tag"]
+    db.server.inject_fault("UpdateTable", ORDERS, action="ignore", times=1)
+    virtual = VirtualClock()
+    result = only(run(staging, plan, virtual.clock, max_wait=5.0))
+    assert result.outcome is Outcome.FAILED and [c.kind for c in result.done] == ["update-class"]
+    assert isinstance(result.error, EffectNotSeen) and result.error.exit_code == 1
+    assert result.error.message == (f"{ORDERS}: UpdateTable accepted but table class STANDARD_INFREQUENT_ACCESS "
+                                    "never appeared after 5s (--max-wait 5)")
+    assert result.error.hint == ("the endpoint answered success without making the change; check that it is "
+                                 "DynamoDB (or a server that carries out this request), then run the command again")
+    assert sum(virtual.sleeps) == pytest.approx(5.0)
+    assert calls(db, "TagResource") == []
 
 
 # -- stale plans -----------------------------------------------------------------------------------------
