@@ -432,6 +432,22 @@ def test_an_index_build_past_max_wait_names_the_command_that_waits_for_that_inde
     assert ("orders", "tag", "TagResource") not in events.sent
 
 
+def test_a_table_still_updating_after_a_change_at_max_wait_offers_the_command_for_the_table(
+    db: LocalDynamoDB, staging: Settings, tmp_path: Path
+) -> None:
+    converge(staging, tmp_path / "s", table_file())
+    plan = make_plan(staging, write(tmp_path / "s", table_file(TableClass="STANDARD_INFREQUENT_ACCESS")))
+    db.server.hold(ORDERS)  # the change is made (the class shows) but the table stays UPDATING
+    virtual, events = VirtualClock(), Recorded()
+    result = only(run(staging, plan, virtual.clock, events, max_wait=5.0))
+    assert result.outcome is Outcome.FAILED and [c.kind for c in result.done] == ["update-class"]
+    assert isinstance(result.error, WaitTimeout)
+    assert result.error.message == (f"{ORDERS} is still UPDATING after 5s (--max-wait 5); "
+                                    "the operation goes on inside DynamoDB")
+    assert result.error.hint == f"keep waiting with: ddbctl -e staging wait --table {ORDERS}"
+    assert {s.status for s in events.states} == {"UPDATING"}
+
+
 def everything_but(db: LocalDynamoDB, *denied: str) -> list[str]:
     return sorted(set(db.client().meta.service_model.operation_names) - set(denied))
 
