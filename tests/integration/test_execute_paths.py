@@ -185,6 +185,31 @@ def test_each_table_gets_the_outcome_of_its_plan_and_each_step_is_reported(
     assert events.states[-1] == TableState(PREFIX + "legacy", "MISSING", elapsed=events.states[-1].elapsed)
 
 
+def test_concurrency_bounds_the_tables_changed_at_once(db: LocalDynamoDB, staging: Settings, tmp_path: Path) -> None:
+    """With --concurrency 1 the second table starts only when the first is finished: the first table's
+    request waits (up to 2 s, a bound, not a measurement) for a second table to start, which never may."""
+    converge(staging, tmp_path / "s", table_file(), table_file("users"))
+    plan = make_plan(staging, write(tmp_path / "s", table_file(TableClass="STANDARD_INFREQUENT_ACCESS"),
+                                    table_file("users", TableClass="STANDARD_INFREQUENT_ACCESS")))
+    second_started = threading.Event()
+
+    class Watched(Recorded):
+        def table_started(self, table: TablePlan) -> None:
+            if self.started:
+                second_started.set()
+            super().table_started(table)
+
+    def first_request(request: Request) -> None:
+        if len(events.sent) == 1:
+            second_started.wait(2.0)
+
+    events = Watched(on_request=first_request)
+    report = run(staging, plan, events=events, concurrency=1)
+    assert report.ok, [(r.physical, r.error) for r in report.results]
+    assert [logical for logical, _ in events.finished] == events.started  # each finished before the next began
+    assert len(events.started) == 2
+
+
 def test_an_interrupt_from_a_worker_stops_apply_before_the_request_is_sent(
     db: LocalDynamoDB, staging: Settings, tmp_path: Path
 ) -> None:

@@ -44,6 +44,7 @@ def test_a_described_table_keeps_its_status_counts_and_each_index_phase() -> Non
 def test_a_table_is_settled_only_when_it_and_every_index_are_active() -> None:
     assert TableState.of(TABLE, described("ACTIVE", {"IndexName": "by-a", "IndexStatus": "ACTIVE"})).settled
     assert TableState.of(TABLE, {"TableStatus": "ACTIVE"}).settled  # no index list at all
+    assert TableState.of(TABLE, {"TableStatus": "ACTIVE"}).elapsed == 0.0  # a reading outside a wait
     assert not TableState.of(TABLE, described("UPDATING")).settled
     assert not TableState.of(TABLE, described("ACTIVE", {"IndexName": "by-a", "IndexStatus": "ACTIVE"},
                                               {"IndexName": "by-b", "IndexStatus": "DELETING"})).settled
