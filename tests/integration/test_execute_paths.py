@@ -225,6 +225,40 @@ def test_an_interrupt_from_a_worker_stops_apply_before_the_request_is_sent(
     assert calls(db, "UpdateTable") == []
 
 
+def test_an_interrupt_stops_the_other_tables_waits_without_another_read(
+    db: LocalDynamoDB, staging: Settings, tmp_path: Path
+) -> None:
+    """users waits for someone else's change (held UPDATING) when orders' worker is interrupted: the
+    pause users is in ends with the stop, and it reads nothing more."""
+    converge(staging, tmp_path / "s", table_file(), table_file("users"))
+    plan = make_plan(staging, write(tmp_path / "s", table_file(TableClass="STANDARD_INFREQUENT_ACCESS"),
+                                    table_file("users", TableClass="STANDARD_INFREQUENT_ACCESS")))
+    users = PREFIX + "users"
+    db.server.hold(users)
+    db.client().update_table(TableName=users, DeletionProtectionEnabled=True)
+    pausing, resume, paused = threading.Event(), threading.Event(), []
+
+    def pause(seconds: float) -> None:  # users' wait for ACTIVE: held until apply was interrupted
+        paused.append(threading.current_thread())
+        pausing.set()
+        resume.wait(30.0)
+
+    def interrupt(request: Request) -> None:
+        pausing.wait(30.0)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(staging, plan, Clock(now=time.monotonic, sleep=pause), Recorded(on_request=interrupt), recheck=False,
+            concurrency=2)
+    reads = len(calls(db, "DescribeTable"))
+    resume.set()
+    paused[0].join(30.0)
+    assert not paused[0].is_alive()
+    assert len(calls(db, "DescribeTable")) == reads, "users went on waiting after the interrupt"
+    assert [o["table"] for o in db.server.operations() if o["operation"] == "UpdateTable"] == [users]  # by hand
+    db.server.release(users)
+
+
 # -- ddbctl's own retries, and their limits ----------------------------------------------------------------
 
 
