@@ -236,12 +236,12 @@ def test_an_interrupt_stops_the_other_tables_waits_without_another_read(
     users = PREFIX + "users"
     db.server.hold(users)
     db.client().update_table(TableName=users, DeletionProtectionEnabled=True)
-    pausing, resume, paused = threading.Event(), threading.Event(), []
+    pausing, resume, paused, resumed = threading.Event(), threading.Event(), [], []
 
     def pause(seconds: float) -> None:  # users' wait for ACTIVE: held until apply was interrupted
         paused.append(threading.current_thread())
         pausing.set()
-        resume.wait(30.0)
+        resumed.append(resume.wait(30.0))
 
     def interrupt(request: Request) -> None:
         pausing.wait(30.0)
@@ -254,6 +254,7 @@ def test_an_interrupt_stops_the_other_tables_waits_without_another_read(
     resume.set()
     paused[0].join(30.0)
     assert not paused[0].is_alive()
+    assert resumed == [True], "apply returned without waiting for the paused worker"
     assert len(calls(db, "DescribeTable")) == reads, "users went on waiting after the interrupt"
     assert [o["table"] for o in db.server.operations() if o["operation"] == "UpdateTable"] == [users]  # by hand
     db.server.release(users)
@@ -366,6 +367,11 @@ def test_the_ttl_cool_down_is_waited_out_until_max_wait_and_other_validation_err
     assert isinstance(result.error, AwsError) and not isinstance(result.error, WaitTimeout)
     assert result.error.code == "ValidationException" and "TimeToLive is already enabled" in result.error.message
     assert calls(db, "UpdateTimeToLive") == ["ValidationException"] and virtual.sleeps == []
+
+    result = only(run(staging, plan, VirtualClock().clock, max_wait=10.0))  # no refusal: done, and seen
+    assert result.outcome is Outcome.UPDATED, result.error
+    assert db.client().describe_time_to_live(TableName=ORDERS)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
 
 
 def test_a_table_created_by_someone_else_meanwhile_is_skipped(
