@@ -435,6 +435,7 @@ def test_a_plan_made_against_another_state_is_refused_unless_recheck_is_off(
     db.client().delete_table(TableName=ORDERS)
     result = only(run(staging, untagged))
     assert isinstance(result.error, TableNotFound)
+    assert result.error.message == f"table {ORDERS} does not exist"
     assert result.error.hint == "it was deleted after the plan was made; run plan again"
     result = only(run(staging, untagged, recheck=False))
     assert isinstance(result.error, TableNotFound)

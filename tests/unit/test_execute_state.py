@@ -4,9 +4,12 @@ tests let live (tools/mutation)."""
 
 from __future__ import annotations
 
+from typing import cast
+
+from ddbctl.aws import Dynamo
 from ddbctl.changes import DeleteTable, TagTable, UpdateTableClass
-from ddbctl.errors import AwsError
-from ddbctl.execute import Outcome, Report, TableResult, TableState, describe_requests, wait_command
+from ddbctl.errors import AwsError, UnsafeChange
+from ddbctl.execute import Outcome, Report, TableResult, TableState, describe_requests, execute, wait_command
 from ddbctl.naming import PRODUCTION
 from ddbctl.plan import Plan, Status, TablePlan
 
@@ -78,3 +81,18 @@ def test_a_dry_run_lists_every_request_of_every_table_in_order() -> None:
         {"operation": "TagResource", "params": {"ResourceArn": ARN, "Tags": []}},
         {"operation": "DeleteTable", "params": {"TableName": "app-staging-users"}},
     ]
+
+
+def test_tables_without_steps_are_reported_without_a_request() -> None:
+    """Refused, unchanged and skipped tables never reach DynamoDB: no client is needed at all."""
+    plan = Plan((TablePlan("orders", TABLE, Status.REFUSED, None),
+                 TablePlan("users", "app-staging-users", Status.REFUSED, None, reason="its keys changed"),
+                 TablePlan("teams", "app-staging-teams", Status.UNCHANGED, None),
+                 TablePlan("legacy", "app-staging-legacy", Status.UNMANAGED, None, reason="no file")), "staging")
+    refused, keys, unchanged, skipped = execute(plan, cast(Dynamo, None)).results
+    assert isinstance(refused.error, UnsafeChange) and isinstance(keys.error, UnsafeChange)
+    assert (refused.error.message, refused.error.hint) == ("refused", "nothing was sent for this table")
+    assert keys.error.message == "its keys changed"
+    assert refused == TableResult("orders", TABLE, Outcome.FAILED, error=refused.error)
+    assert unchanged == TableResult("teams", "app-staging-teams", Outcome.UNCHANGED)
+    assert skipped == TableResult("legacy", "app-staging-legacy", Outcome.SKIPPED, note="no file")
