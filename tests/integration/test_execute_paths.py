@@ -380,7 +380,7 @@ def test_a_table_created_by_someone_else_meanwhile_is_skipped(
     plan = make_plan(staging, write(tmp_path / "s", table_file()))
     db.server.inject_fault("CreateTable", ORDERS, "ResourceInUseException", "Table already exists", times=1)
     result = only(run(staging, plan))
-    assert (result.outcome, result.note, result.done) == (Outcome.SKIPPED, "already exists (created meanwhile)", ())
+    assert result == TableResult("orders", ORDERS, Outcome.SKIPPED, note="already exists (created meanwhile)")
     assert calls(db, "UpdateContinuousBackups") == []
 
 
@@ -473,6 +473,19 @@ def test_no_wait_returns_once_the_index_is_listed_but_waits_for_a_busy_table_bef
                                     "the operation goes on inside DynamoDB")
     assert result.error.hint == f"keep waiting with: ddbctl -e staging wait --table {ORDERS}"
     assert sum(virtual.sleeps) == pytest.approx(10.0)
+
+
+def test_without_no_wait_the_last_step_is_waited_for_until_the_table_settles(
+    db: LocalDynamoDB, staging: Settings, tmp_path: Path
+) -> None:
+    converge(staging, tmp_path / "s", table_file())
+    by_a = {"IndexName": "by-a", "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}
+    db.server.hold(ORDERS, "by-a")
+    plan = make_plan(staging, write(tmp_path / "s", table_file(GlobalSecondaryIndexes=[by_a])))
+    result = only(run(staging, plan, VirtualClock().clock, max_wait=5.0))
+    assert result.outcome is Outcome.FAILED and isinstance(result.error, WaitTimeout)
+    assert result.error.hint == f"keep waiting with: ddbctl -e staging wait --table {ORDERS} --index by-a"
 
 
 @pytest.mark.parametrize("wait", [True, False], ids=["wait", "no-wait"])
