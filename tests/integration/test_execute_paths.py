@@ -161,9 +161,10 @@ def test_each_table_gets_the_outcome_of_its_plan_and_each_step_is_reported(
     assert plan.table("legacy").status is Status.UNMANAGED and not plan.table("legacy").changes
     events = Recorded()
     report = run(staging, plan, events=events)
-    assert [(r.logical, r.outcome, r.note) for r in report.results] == [
-        ("keys", Outcome.FAILED, None), ("legacy", Outcome.SKIPPED, None), ("orders", Outcome.UPDATED, None),
-        ("teams", Outcome.CREATED, None), ("users", Outcome.UNCHANGED, None)]
+    assert [(r.logical, r.physical, r.outcome, r.note) for r in report.results] == [
+        (name, PREFIX + name, outcome, None) for name, outcome in (
+            ("keys", Outcome.FAILED), ("legacy", Outcome.SKIPPED), ("orders", Outcome.UPDATED),
+            ("teams", Outcome.CREATED), ("users", Outcome.UNCHANGED))]
     refused = report.by(Outcome.FAILED)[0].error
     assert isinstance(refused, UnsafeChange) and refused.message == plan.table("keys").reason
     assert refused.hint == "nothing was sent for this table"
@@ -417,6 +418,7 @@ def test_a_plan_made_against_another_state_is_refused_unless_recheck_is_off(
                              BillingMode="PAY_PER_REQUEST")
     result = only(run(staging, created_since))
     assert isinstance(result.error, StalePlan) and result.outcome is Outcome.FAILED
+    assert (result.logical, result.physical, result.done) == ("orders", ORDERS, ())
     assert result.error.message == f"{ORDERS} was created since the plan was made"
     assert result.error.hint == "run `ddbctl plan` again and review the new plan"
 
