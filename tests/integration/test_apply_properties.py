@@ -41,11 +41,14 @@ INSTANT = AwsLikeOptions(
     index_delete_seconds=0, ttl_cooldown_seconds=0, pitr_unavailable_seconds=0, seed=13,
 )
 MANAGED_TAGS = {"Environment": ENVIRONMENT, "ManagedBy": "ddbctl"}
+# A liveness bound, not a timing assertion: every change shows on the first read here, so a request the
+# server did not carry out (a wrong field) fails the example with EffectNotSeen instead of waiting 900 s.
+MAX_WAIT = 20.0
 CHANGE_KINDS = frozenset({
     "index created", "index deleted", "index recreated", "billing to provisioned", "billing to on-demand",
     "table throughput", "index throughput", "stream on", "stream off", "stream view", "table class",
     "deletion protection on", "deletion protection off", "sse on", "sse off", "sse key", "ttl on", "ttl off",
-    "ttl rename", "pitr on", "pitr off", "tag added", "tag changed", "tag removed",
+    "ttl rename", "pitr on", "pitr off", "tag added", "tag changed", "tag removed", "table limits", "index limits",
 })
 # Derandomized: the same examples on every run. No shrinking: it would replay hundreds of examples at
 # half a second each; the first failing example is reported as it is.
@@ -214,6 +217,11 @@ def change_kinds(before: Json, after: Json) -> set[str]:
             kinds.add("table throughput")
         if any(old[n]["units"] != new[n]["units"] for n in shared):
             kinds.add("index throughput")
+    else:  # on-demand both: the limits of the table and of each index
+        if before["limits"] != after["limits"]:
+            kinds.add("table limits")
+        if any(old[n]["limits"] != new[n]["limits"] for n in shared):
+            kinds.add("index limits")
     if before["stream"] != after["stream"]:
         kinds.add("stream on" if before["stream"] is None else "stream off" if after["stream"] is None
                   else "stream view")
@@ -255,7 +263,7 @@ class Rig:
 
     def create(self, a: TableSpec) -> Json:
         document = self.write(a)
-        report = create_tables(self.settings, self.directory, context=self.context).report
+        report = create_tables(self.settings, self.directory, context=self.context, max_wait=MAX_WAIT).report
         assert report is not None and report.ok, report
         return document
 
@@ -263,7 +271,7 @@ class Rig:
         document = self.write(b)
         plan = plan_tables(self.settings, self.directory, allow_destroy=True, context=self.context)
         assert plan.held == () and plan.refused == (), plan
-        report = apply_plan(self.settings, plan, context=self.context)
+        report = apply_plan(self.settings, plan, context=self.context, max_wait=MAX_WAIT)
         assert report.ok, [(r.physical, r.error) for r in report.results]
         return document
 
@@ -317,6 +325,11 @@ BUSY = spec(BillingMode="PROVISIONED", ProvisionedThroughput=units(2),
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
             SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/team"},
             TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
+# On-demand both: the table's and an index's request limits change in one UpdateTable.
+UNLIMITED = spec(GlobalSecondaryIndexes=[index("by-one", "a"), index("by-two", "b")])
+LIMITED = spec(OnDemandThroughput={"MaxReadRequestUnits": 50, "MaxWriteRequestUnits": 60},
+               GlobalSecondaryIndexes=[index("by-one", "a"), {**index("by-two", "b"), "OnDemandThroughput": {
+                   "MaxReadRequestUnits": 7, "MaxWriteRequestUnits": 9}}])
 
 
 def test_applying_a_plan_on_the_server_yields_the_second_file(
@@ -333,6 +346,7 @@ def test_applying_a_plan_on_the_server_yields_the_second_file(
     @example((ON_DEMAND_B, PROVISIONED_A))
     @example((QUIET, BUSY))
     @example((BUSY, QUIET))
+    @example((UNLIMITED, LIMITED))
     def check(pair: tuple[TableSpec, TableSpec]) -> None:
         a, b = pair
         db.server.reset()

@@ -94,6 +94,8 @@ def test_add_gsi_on_a_server_ignoring_update_table_fails_instead_of_created(
     assert index.error.message.startswith(f"{COMPANIES}: UpdateTable accepted but index by-email never appeared "
                                           "after ")
     assert index.error.message.endswith("s (--max-wait 1)")
+    assert index.error.hint == ("the endpoint answered success without making the change; check that it is "
+                                "DynamoDB (or a server that carries out this request), then run the command again")
     assert calls(db, "UpdateTable") == [None]  # sent once, answered with success, and not believed
 
 
