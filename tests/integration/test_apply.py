@@ -418,22 +418,25 @@ def test_an_interrupted_apply_converges_when_run_again(
     directory = write(tmp_path / "s", table_file(), table_file("users", GlobalSecondaryIndexes=[gsi("by-z", "z")]))
     converge(staging, directory)
     slow_plan_files(directory)
+    # The last of orders' three builds is held: the apply cannot finish before the signal, however
+    # loaded the machine (it waited on a 0.6 s build before, and a slow poll here could miss it).
+    awslike_dynamodb.server.hold(ORDERS, "by-c")
     awslike_dynamodb.server.clear_operations()
     command, env = apply_command(awslike_dynamodb, directory)
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while len(mutations(awslike_dynamodb)) < after_mutations:
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.005)
     process.send_signal(stop)
-    # A liveness bound, not a timing assertion: builds here take 0.6 s, so this only fails on a hang.
-    # (Holding the builds until released made Ctrl-C hang past 120 s in 2 of 3 loaded runs: reported.)
+    # A liveness bound, not a timing assertion: only a hang fails it.
     _, stderr = process.communicate(timeout=120)
     if stop is signal.SIGINT:
         assert process.returncode == 130 and "run the command again" in stderr
     else:
         assert process.returncode == -stop
+    awslike_dynamodb.server.release()
     unfinished = plan_tables(staging, directory, allow_destroy=True)
     assert not unfinished.converged, "interrupted mid-way"
 
