@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of ddbctl's core modules with mutmut 3 (pip install 'mutmut>=3.8'); not part of CI.
 #
-#   tools/mutation/run.sh [GROUP...]     GROUP: naming spec changes plan execute (default: all)
+#   tools/mutation/run.sh [GROUP...]     GROUP: naming spec changes plan execute (default: these five)
+#                                        or items exportfmt restore_state (data/)
 #   cd $MUTATION_DIR/<group> && DDBCTL_MUTATION=1 PYTHONPATH=$PWD/mutants/src mutmut run NAME...
 #                                        re-runs the named mutants (e.g. survivors, after adding tests)
 #
@@ -27,7 +28,10 @@ tests_for() {
     # The server-backed property and create/export reach every executor path that a plan takes;
     # test_apply.py's real waits (minutes per surviving mutant) are left out.
     execute) echo "tests/integration/test_apply_properties.py tests/integration/test_export_create.py" ;;
-    *) echo "unknown group $1 (naming spec changes plan execute)" >&2; return 2 ;;
+    # Data plane: the pure modules' fast unit/property tests (tests/data), plus the writer's units for items.
+    items) echo "tests/data tests/unit/test_load.py" ;;
+    exportfmt | restore_state) echo "tests/data" ;;
+    *) echo "unknown group $1 (naming spec changes plan execute items exportfmt restore_state)" >&2; return 2 ;;
   esac
 }
 
@@ -35,6 +39,7 @@ modules_for() {
   case "$1" in
     naming) echo "src/ddbctl/naming.py" ;;
     spec) echo "src/ddbctl/spec/*" ;;
+    items | exportfmt | restore_state) echo "src/ddbctl/data/$1.py" ;;
     *) echo "src/ddbctl/$1.py" ;;
   esac
 }

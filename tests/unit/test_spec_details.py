@@ -1,0 +1,230 @@
+"""Spec details a user meets: the exact problems of describe-table files, spec files written and
+rewritten, the API shapes read into a spec. Written against mutants of ``ddbctl.spec`` that the other
+tests let live (tools/mutation); each test pins one behaviour through the public functions."""
+
+from __future__ import annotations
+
+import json
+import locale
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ddbctl.errors import ConfigError, Problem
+from ddbctl.naming import Namespace
+from ddbctl.spec import TableSpec, dump_spec, read_spec, spec_from_description, write_spec
+from ddbctl.spec.files import logical_from_any_environment, write_text_file
+
+from .test_spec_files import DESCRIPTION, NAMESPACE, minimal
+
+
+def read(tmp_path: Path, name: str, document: Any, namespace: Namespace = NAMESPACE) -> tuple[Any, list[Problem]]:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return read_spec(path, namespace)
+
+
+@pytest.fixture
+def c_locale() -> Iterator[None]:
+    """A user whose locale is plain C (ASCII): files are still read and written as UTF-8."""
+    previous = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        assert locale.getpreferredencoding(False).lower() not in ("utf-8", "utf8")
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, previous)
+
+
+# -- describe-table output as a spec file --------------------------------------------------------------
+
+
+def test_describe_table_output_without_a_table_name(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    no_name = {"Table": {**DESCRIPTION, "TableName": 7}}
+    not_a_table = {"TableStatus": "ACTIVE", "Table": ["not", "a", "table"]}
+    for document in (no_name, not_a_table):
+        path.write_text(json.dumps(document))
+        spec, problems = read_spec(path, NAMESPACE)
+        assert spec is None
+        assert problems == [Problem(str(path), "/Table/TableName", "describe-table output without a TableName")]
+
+
+def test_describe_table_output_under_another_file_name(tmp_path: Path) -> None:
+    spec, problems = read(tmp_path, "customers", {"Table": DESCRIPTION})
+    assert spec is None
+    assert problems == [Problem(str(tmp_path / "customers.json"), "/Table/TableName",
+                                "TableName 'construction-expenses-orders' does not match the file name customers.json")]
+
+
+def test_unusable_describe_table_output(tmp_path: Path) -> None:
+    table = {key: value for key, value in DESCRIPTION.items() if key != "KeySchema"}
+    spec, problems = read(tmp_path, "orders", {"Table": table})
+    assert spec is None
+    assert len(problems) == 1
+    assert problems[0].path == str(tmp_path / "orders.json") and problems[0].pointer == "/Table"
+    assert problems[0].rule.startswith("not a usable describe-table output: ") and "KeySchema" in problems[0].rule
+
+
+def test_describe_table_output_breaking_a_rule_gives_no_spec(tmp_path: Path) -> None:
+    table = {**DESCRIPTION, "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"},
+                                                     {"AttributeName": "spare", "AttributeType": "N"}]}
+    spec, problems = read(tmp_path, "orders", table)
+    assert spec is None
+    assert [(p.path, p.pointer) for p in problems] == [(str(tmp_path / "orders.json"), "/AttributeDefinitions/1")]
+    assert "attribute 'spare' is defined but used by no key" in problems[0].rule
+
+
+def test_the_baseline_format_keeps_point_in_time_recovery(tmp_path: Path) -> None:
+    backups = {"PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "ENABLED", "RecoveryPeriodInDays": 7}}
+    spec, problems = read(tmp_path, "orders", {"Table": DESCRIPTION, "ContinuousBackupsDescription": backups})
+    assert problems == []
+    pitr = spec.point_in_time_recovery_specification
+    assert pitr is not None and pitr.point_in_time_recovery_enabled and pitr.recovery_period_in_days == 7
+
+
+def test_a_table_of_an_environment_known_only_to_the_config_gets_its_logical_name(tmp_path: Path) -> None:
+    namespace = Namespace("production", "construction-expenses", ("production", "staging", "dev", "qa"))
+    spec, problems = read(tmp_path, "construction-expenses-qa-orders",
+                          {"Table": {**DESCRIPTION, "TableName": "construction-expenses-qa-orders"}}, namespace)
+    assert problems == [] and spec.table_name == "orders"
+    assert logical_from_any_environment("construction-expenses-qa-orders", namespace) == "orders"
+
+
+def test_a_name_of_no_environment_loses_only_the_prefix() -> None:
+    # As the seed strips it; the name rule then reports the remainder (here: it clashes with staging).
+    assert logical_from_any_environment("construction-expenses-Staging-orders", NAMESPACE) == "Staging-orders"
+    assert logical_from_any_environment("other-orders", NAMESPACE) == "other-orders"
+
+
+@pytest.mark.parametrize(("field", "pointer"), [("a/b", "/a~1b"), ("a~b", "/a~0b"), ("~/", "/~0~1")])
+def test_pointers_to_unknown_fields_are_escaped_as_rfc_6901_says(tmp_path: Path, field: str, pointer: str) -> None:
+    document = minimal()
+    document[field] = 1
+    spec, problems = read(tmp_path, "orders", document)
+    assert spec is None
+    assert [(p.pointer, p.rule) for p in problems] == [
+        (pointer, "unknown field (see `ddbctl schema` for the allowed fields)")]
+
+
+# -- writing spec files ----------------------------------------------------------------------------------
+
+
+def spec_named(name: str = "orders", **extra: Any) -> TableSpec:
+    return TableSpec.model_validate(minimal(name, **extra))
+
+
+def test_an_unchanged_spec_is_not_rewritten_and_a_changed_one_is(tmp_path: Path) -> None:
+    path = write_spec(tmp_path, spec_named())
+    assert path == tmp_path / "orders.json" and path.read_text(encoding="utf-8") == dump_spec(spec_named())
+    before = path.stat()
+    assert write_spec(tmp_path, spec_named()) == path
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), "same bytes: file untouched"
+    changed = spec_named(BillingMode="PAY_PER_REQUEST")
+    write_spec(tmp_path, changed)
+    assert path.read_text(encoding="utf-8") == dump_spec(changed)
+    assert [p.name for p in tmp_path.iterdir()] == ["orders.json"], "no temporary file is left behind"
+
+
+def test_a_symlinked_spec_file_is_written_through(tmp_path: Path) -> None:
+    target = tmp_path / "real" / "orders.json"
+    target.parent.mkdir()
+    target.write_text("{}", encoding="utf-8")
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "orders.json").symlink_to(target)
+    write_spec(schemas, spec_named())
+    assert (schemas / "orders.json").is_symlink()
+    assert target.read_text(encoding="utf-8") == dump_spec(spec_named())
+
+
+def test_a_directory_in_the_way_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "orders.json").mkdir()
+    with pytest.raises(ConfigError) as caught:
+        write_spec(tmp_path, spec_named())
+    assert caught.value.message.startswith(f"cannot write {tmp_path / 'orders.json'}: a directory, not a spec file")
+
+
+def test_a_file_that_cannot_be_written_is_named_with_the_reason_and_what_to_do(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    with pytest.raises(ConfigError) as caught:
+        write_spec(missing, spec_named())
+    assert caught.value.message == f"cannot write {missing / 'orders.json'}: No such file or directory"
+    assert caught.value.hint == "choose another --dir, or make the directory writable"
+    assert not os.path.lexists(missing)
+
+
+@pytest.mark.usefixtures("c_locale")
+def test_spec_files_are_utf_8_whatever_the_locale(tmp_path: Path) -> None:
+    spec = spec_named(Tags=[{"Key": "Owner", "Value": "Zoë Ålund"}])
+    path = write_spec(tmp_path, spec)
+    assert path.read_bytes() == dump_spec(spec).encode("utf-8")
+    write_spec(tmp_path, spec)  # compared as UTF-8 text: unchanged
+    read_back, problems = read_spec(path, NAMESPACE)
+    assert problems == [] and read_back is not None and read_back.tag_map == {"Owner": "Zoë Ålund"}
+
+
+@pytest.mark.usefixtures("c_locale")
+def test_text_files_are_utf_8_whatever_the_locale(tmp_path: Path) -> None:
+    path = tmp_path / "table-summary.txt"
+    write_text_file(path, "tables: café\n")
+    assert path.read_bytes() == "tables: café\n".encode()
+    before = path.stat()
+    write_text_file(path, "tables: café\n")
+    assert path.stat().st_ino == before.st_ino, "same text: file untouched"
+
+
+# -- API shapes read into a spec -------------------------------------------------------------------------
+
+
+def test_a_provisioned_table_described_without_throughput_gets_one_unit() -> None:
+    described = {**DESCRIPTION, "BillingModeSummary": {"BillingMode": "PROVISIONED"}}
+    del described["ProvisionedThroughput"]
+    spec = spec_from_description("orders", described)
+    assert spec.provisioned_throughput is not None
+    assert spec.provisioned_throughput.to_request() == {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+
+
+def test_ttl_and_backups_are_read_from_their_describe_responses_too() -> None:
+    spec = spec_from_description(
+        "orders", DESCRIPTION,
+        ttl={"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}},
+        backups={"ContinuousBackupsDescription": {
+            "ContinuousBackupsStatus": "ENABLED",
+            "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "ENABLED", "RecoveryPeriodInDays": 14}}},
+    )
+    assert spec.time_to_live_specification is not None
+    assert spec.time_to_live_specification.to_request() == {"Enabled": True, "AttributeName": "expires"}
+    assert spec.point_in_time_recovery_specification is not None
+    assert spec.point_in_time_recovery_specification.to_request() == {
+        "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 14}
+
+
+def gsi_description(**extra: Any) -> dict[str, Any]:
+    return {"IndexName": "by-x", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}, "IndexStatus": "ACTIVE", **extra}
+
+
+def test_an_on_demand_index_keeps_its_maximum_and_drops_no_maximum() -> None:
+    index = gsi_description(OnDemandThroughput={"MaxReadRequestUnits": 40, "MaxWriteRequestUnits": -1})
+    spec = spec_from_description("orders", {**DESCRIPTION, "GlobalSecondaryIndexes": [index]})
+    assert spec.gsis[0].to_request() == {
+        "IndexName": "by-x", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"}, "OnDemandThroughput": {"MaxReadRequestUnits": 40}}
+
+
+def test_a_provisioned_index_keeps_its_throughput_and_no_on_demand_maximum() -> None:
+    index = gsi_description(ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4},
+                            OnDemandThroughput={"MaxReadRequestUnits": 40, "MaxWriteRequestUnits": 50})
+    described = {**DESCRIPTION, "BillingModeSummary": {"BillingMode": "PROVISIONED"},
+                 "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 2},
+                 "OnDemandThroughput": {"MaxReadRequestUnits": 40}, "GlobalSecondaryIndexes": [index]}
+    spec = spec_from_description("orders", described)
+    assert spec.on_demand_throughput is None
+    assert spec.gsis[0].on_demand_throughput is None
+    assert spec.gsis[0].provisioned_throughput is not None
+    assert spec.gsis[0].provisioned_throughput.to_request() == {"ReadCapacityUnits": 3, "WriteCapacityUnits": 4}
