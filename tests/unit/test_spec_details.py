@@ -13,10 +13,18 @@ from typing import Any
 
 import pytest
 
-from ddbctl.errors import ConfigError, Problem
+from ddbctl.errors import ConfigError, Problem, SpecError
 from ddbctl.naming import Namespace
-from ddbctl.spec import TableSpec, dump_spec, read_spec, spec_from_description, write_spec
-from ddbctl.spec.files import logical_from_any_environment, write_text_file
+from ddbctl.spec import (
+    TableSpec,
+    create_table_request,
+    dump_spec,
+    load_dir,
+    read_spec,
+    spec_from_description,
+    write_spec,
+)
+from ddbctl.spec.files import check_writable_dir, logical_from_any_environment, write_text_file
 
 from .test_spec_files import DESCRIPTION, NAMESPACE, minimal
 
@@ -228,3 +236,147 @@ def test_a_provisioned_index_keeps_its_throughput_and_no_on_demand_maximum() -> 
     assert spec.gsis[0].on_demand_throughput is None
     assert spec.gsis[0].provisioned_throughput is not None
     assert spec.gsis[0].provisioned_throughput.to_request() == {"ReadCapacityUnits": 3, "WriteCapacityUnits": 4}
+
+
+def test_a_described_table_s_silent_fields_get_dynamodb_s_defaults() -> None:
+    bare = {key: value for key, value in DESCRIPTION.items() if key != "SSEDescription"}
+    spec = spec_from_description("orders", bare)
+    assert spec.table_class == "STANDARD"
+    assert spec.deletion_protection_enabled is False
+    assert spec.sse_specification is not None and spec.sse_specification.to_request() == {"Enabled": False}
+    protected = spec_from_description("orders", {**bare, "DeletionProtectionEnabled": True,
+                                                 "TableClassSummary": {"TableClass": "STANDARD_INFREQUENT_ACCESS"}})
+    assert protected.deletion_protection_enabled is True and protected.table_class == "STANDARD_INFREQUENT_ACCESS"
+
+
+@pytest.mark.parametrize("status", ["ENABLED", "ENABLING", "UPDATING"])
+def test_sse_being_enabled_or_updated_counts_as_enabled_with_kms_by_default(status: str) -> None:
+    spec = spec_from_description("orders", {**DESCRIPTION, "SSEDescription": {"Status": status}})
+    assert spec.sse_specification is not None
+    assert spec.sse_specification.to_request() == {"Enabled": True, "SSEType": "KMS"}
+
+
+def test_sse_being_disabled_counts_as_the_aws_owned_key() -> None:
+    spec = spec_from_description("orders", {**DESCRIPTION, "SSEDescription": {"Status": "DISABLING"}})
+    assert spec.sse_specification is not None and spec.sse_specification.to_request() == {"Enabled": False}
+
+
+def test_index_projections_are_read_whole() -> None:
+    indexes = [
+        gsi_description(IndexName="a", Projection={"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x", "y"]}),
+        gsi_description(IndexName="b", Projection={"ProjectionType": "KEYS_ONLY", "NonKeyAttributes": []}),
+        gsi_description(IndexName="c", Projection={}),
+    ]
+    spec = spec_from_description("orders", {**DESCRIPTION, "GlobalSecondaryIndexes": indexes})
+    assert [index.projection.to_request() for index in spec.gsis] == [
+        {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x", "y"]},
+        {"ProjectionType": "KEYS_ONLY"},
+        {"ProjectionType": "ALL"},
+    ]
+
+
+@pytest.mark.parametrize(("reported", "kept"), [
+    ({"MaxReadRequestUnits": 1, "MaxWriteRequestUnits": 2}, {"MaxReadRequestUnits": 1, "MaxWriteRequestUnits": 2}),
+    ({"MaxReadRequestUnits": 0, "MaxWriteRequestUnits": -1}, None),  # no maximum: the spec stays silent
+])
+def test_on_demand_maxima_keep_every_real_limit(reported: dict[str, int], kept: dict[str, int] | None) -> None:
+    spec = spec_from_description("orders", {**DESCRIPTION, "OnDemandThroughput": reported})
+    assert (spec.on_demand_throughput.to_request() if spec.on_demand_throughput else None) == kept
+
+
+def test_tags_reserved_for_aws_are_left_out_in_any_case() -> None:
+    tags = [{"Key": "aws:cloudformation:stack-name", "Value": "s"}, {"Key": "AWS:Other", "Value": "o"},
+            {"Key": "Team", "Value": "payments"}, {"Key": "awsome", "Value": "yes"}]
+    spec = spec_from_description("orders", DESCRIPTION, tags=tags)
+    assert spec.tag_map == {"Team": "payments", "awsome": "yes"}
+
+
+def test_spec_files_keep_non_ascii_text_as_it_is() -> None:
+    text = dump_spec(spec_named(Tags=[{"Key": "Owner", "Value": "Zoë"}]))
+    assert '"Value": "Zoë"' in text and "\\u" not in text
+
+
+def test_a_file_in_the_way_of_the_output_directory_is_refused_by_name(tmp_path: Path) -> None:
+    blocker = tmp_path / "schemas"
+    blocker.write_text("not a directory")
+    with pytest.raises(ConfigError) as caught:
+        check_writable_dir(blocker)
+    assert caught.value.message == f"cannot write to {blocker}: it is not a directory"
+    with pytest.raises(ConfigError) as caught:
+        check_writable_dir(blocker / "staging")
+    assert caught.value.message == f"cannot write to {blocker} (in {blocker / 'staging'}): it is not a directory"
+    assert caught.value.hint == "pass a directory with --dir"
+    check_writable_dir(tmp_path / "new" / "schemas")  # made later: its nearest existing parent accepts files
+    assert not (tmp_path / "new").exists() and list(tmp_path.iterdir()) == [blocker]
+
+
+def test_a_directory_that_takes_no_files_is_refused_before_anything_is_read() -> None:
+    # /proc takes no new files, not even from root: the check writes a file in the directory itself.
+    with pytest.raises(ConfigError) as caught:
+        check_writable_dir(Path("/proc"))
+    message = caught.value.message
+    assert message.startswith("cannot write to directory /proc: ") and "Errno" not in message
+    assert caught.value.hint == "choose another --dir, or make the directory writable"
+
+
+def test_a_create_request_leaves_out_what_create_table_does_not_take() -> None:
+    spec = spec_named().with_defaults()
+    assert create_table_request(spec, "construction-expenses-orders") == {
+        "TableName": "construction-expenses-orders",
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST",
+        "SSESpecification": {"Enabled": True},
+        "TableClass": "STANDARD",
+        "DeletionProtectionEnabled": False,
+    }
+    silent = create_table_request(spec_named(), "construction-expenses-orders")  # no TTL, no PITR: nothing to drop
+    assert silent == {"TableName": "construction-expenses-orders",
+                      "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                      "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}
+
+
+def test_a_create_request_carries_an_enabled_stream_and_provisioned_throughput() -> None:
+    spec = spec_named(BillingMode="PROVISIONED",
+                      ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 3},
+                      StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    request = create_table_request(spec, "construction-expenses-orders")
+    assert request["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    assert request["ProvisionedThroughput"] == {"ReadCapacityUnits": 2, "WriteCapacityUnits": 3}
+
+
+def test_an_on_demand_create_request_never_carries_provisioned_throughput() -> None:
+    spec = spec_named(BillingMode="PAY_PER_REQUEST", ProvisionedThroughput={"ReadCapacityUnits": 2,
+                                                                            "WriteCapacityUnits": 3})
+    request = create_table_request(spec, "construction-expenses-orders")
+    assert request["BillingMode"] == "PAY_PER_REQUEST" and "ProvisionedThroughput" not in request
+
+
+# -- the directory ---------------------------------------------------------------------------------------
+
+
+def test_a_table_defined_twice_names_both_files(tmp_path: Path) -> None:
+    (tmp_path / "orders.json").write_text(json.dumps(minimal()))
+    (tmp_path / "construction-expenses-orders.json").write_text(json.dumps({"Table": DESCRIPTION}))
+    with pytest.raises(SpecError) as caught:
+        load_dir(tmp_path, NAMESPACE)
+    assert caught.value.problems == (
+        Problem(str(tmp_path / "orders.json"), "/TableName",
+                "table 'orders' is also defined in construction-expenses-orders.json"),)
+
+
+def test_a_file_given_as_the_schema_directory(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    path.write_text(json.dumps(minimal()))
+    with pytest.raises(ConfigError) as caught:
+        load_dir(path, NAMESPACE)
+    assert caught.value.message == f"{path} is not a directory"
+    assert caught.value.hint == "pass the directory holding the *.json files"
+
+
+def test_a_directory_without_spec_files_says_how_to_get_them(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("specs go here")
+    with pytest.raises(ConfigError) as caught:
+        load_dir(tmp_path, NAMESPACE)
+    assert caught.value.message == f"no schema files (*.json) in {tmp_path}"
+    assert caught.value.hint == "run `ddbctl export` first to write the schema files, or pass --dir"
