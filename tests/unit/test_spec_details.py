@@ -380,3 +380,63 @@ def test_a_directory_without_spec_files_says_how_to_get_them(tmp_path: Path) -> 
         load_dir(tmp_path, NAMESPACE)
     assert caught.value.message == f"no schema files (*.json) in {tmp_path}"
     assert caught.value.hint == "run `ddbctl export` first to write the schema files, or pass --dir"
+
+
+# -- what a spec file holds ------------------------------------------------------------------------------
+
+
+def test_duplicate_keys_are_refused_wherever_they_are(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    path.write_text('{"TableName": "orders", "TableName": "orders", "KeySchema": [{"KeyType": "HASH", '
+                    '"KeyType": "RANGE", "a/b~": 1, "a/b~": 2}]}')
+    spec, problems = read_spec(path, NAMESPACE)
+    assert spec is None
+    why = "JSON keys must be unique (which value counts would be a guess)"
+    assert problems == [
+        Problem(str(path), "/KeySchema/0/KeyType", f"duplicate key 'KeyType': {why}"),
+        Problem(str(path), "/KeySchema/0/a~1b~0", f"duplicate key 'a/b~': {why}"),
+        Problem(str(path), "/TableName", f"duplicate key 'TableName': {why}"),
+    ]
+
+
+def test_a_key_given_three_times_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    path.write_text('{"TableName": "a", "TableName": "b", "TableName": "orders"}')
+    assert read_spec(path, NAMESPACE)[1] == [
+        Problem(str(path), "/TableName",
+                "duplicate key 'TableName': JSON keys must be unique (which value counts would be a guess)")]
+
+
+def test_a_name_too_long_once_prefixed_is_refused_for_the_environment(tmp_path: Path) -> None:
+    name = "t" * 240  # a valid logical name; construction-expenses-staging-ttt... is 270 characters
+    staging = Namespace("staging", "construction-expenses")
+    spec, problems = read(tmp_path, name, minimal(name), staging)
+    assert spec is None
+    physical = f"construction-expenses-staging-{name}"
+    assert problems == [Problem(str(tmp_path / f"{name}.json"), "/TableName",
+                                f"in environment staging: table name {physical!r} must be 3-255 characters long "
+                                "(has 270)")]
+
+
+def test_a_name_clashing_with_an_environment_is_one_problem_at_the_table_name(tmp_path: Path) -> None:
+    spec, problems = read(tmp_path, "dev-tools", minimal("dev-tools"))
+    assert spec is None
+    assert [(p.path, p.pointer) for p in problems] == [(str(tmp_path / "dev-tools.json"), "/TableName")]
+    assert problems[0].rule.startswith("logical name 'dev-tools' starts with the environment name 'dev'")
+
+
+def test_entries_that_are_no_spec_file_are_problems_of_their_own(tmp_path: Path) -> None:
+    (tmp_path / "folder.json").mkdir()
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "gone.json")
+    (tmp_path / "loop.json").symlink_to(tmp_path / "loop.json")
+    os.mkfifo(tmp_path / "pipe.json")
+    found = {Path(path).name: problems for path, problems in (
+        (str(p), read_spec(p, NAMESPACE)) for p in sorted(tmp_path.iterdir()))}
+    names = ("dangling.json", "folder.json", "loop.json", "pipe.json")
+    assert {name: (spec, [(p.path, p.pointer) for p in problems]) for name, (spec, problems) in found.items()} == {
+        name: (None, [(str(tmp_path / name), "")]) for name in names}
+    rules = {name: problems[0].rule for name, (_, problems) in found.items()}
+    assert rules["folder.json"].startswith("a directory, not a spec file")
+    assert rules["dangling.json"].startswith(f"dangling symbolic link (to {str(tmp_path / 'gone.json')!r}")
+    assert rules["loop.json"].startswith("symbolic link that loops")
+    assert rules["pipe.json"].startswith("not a regular file (a FIFO, socket or device)")
