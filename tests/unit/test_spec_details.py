@@ -440,3 +440,34 @@ def test_entries_that_are_no_spec_file_are_problems_of_their_own(tmp_path: Path)
     assert rules["dangling.json"].startswith(f"dangling symbolic link (to {str(tmp_path / 'gone.json')!r}")
     assert rules["loop.json"].startswith("symbolic link that loops")
     assert rules["pipe.json"].startswith("not a regular file (a FIFO, socket or device)")
+
+
+def test_a_file_that_is_not_utf_8_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    path.write_bytes(b'{"TableName": "\xff"}')
+    assert read_spec(path, NAMESPACE) == (None, [Problem(str(path), "", "file is not UTF-8 text")])
+
+
+def test_a_file_the_system_cannot_read_is_one_problem_with_the_reason(tmp_path: Path) -> None:
+    # A regular file whose reads fail (root reads any file with permission bits 000): /proc/self/mem at 0.
+    path = tmp_path / "orders.json"
+    path.symlink_to("/proc/self/mem")
+    assert read_spec(path, NAMESPACE) == (None, [Problem(str(path), "", "cannot read file: Input/output error")])
+
+
+@pytest.mark.parametrize(("content", "rule"), [
+    (" \n", "file is empty: expected a JSON object describing one table"),
+    ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply: a table spec is only a few levels deep"),
+])
+def test_unreadable_json_is_one_problem_for_the_whole_file(tmp_path: Path, content: str, rule: str) -> None:
+    path = tmp_path / "orders.json"
+    path.write_text(content)
+    assert read_spec(path, NAMESPACE) == (None, [Problem(str(path), "", rule)])
+
+
+def test_a_number_too_long_to_convert_is_invalid_json(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    path.write_text('{"TableName": ' + "9" * 5000 + "}")
+    spec, problems = read_spec(path, NAMESPACE)
+    assert spec is None and [(p.path, p.pointer) for p in problems] == [(str(path), "")]
+    assert problems[0].rule.startswith("invalid JSON: ") and "digits" in problems[0].rule
