@@ -65,6 +65,10 @@ run_group() {
     done
     rm -rf "$dir/mutants/tests" && cp -r "$root/tests" "$dir/mutants/tests"
   fi
+  # mutmut puts mutants/src first on sys.path at run time, but PYTHONPATH already names it: on a first run
+  # the directory did not exist when Python started, the import system cached "nothing there", and the
+  # tests imported the unmutated ddbctl (stats: "could not find any test case for any mutant").
+  mkdir -p "$dir/mutants/src"
   {
     echo "[mutmut]"
     echo "source_paths = src"

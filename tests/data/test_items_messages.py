@@ -1,0 +1,97 @@
+"""items: the exact reasons a malformed item is refused (a restore prints them with file and line), and
+the set readers. Written against mutants of data/items.py that tests/data/test_items.py let live
+(tools/mutation)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ddbctl.data.items import _binary, _number, _set, _string, from_file_item, loads_line
+
+
+def exactly(reason: str) -> str:
+    return f"^{re.escape(reason)}$"
+
+
+def refused(document: Any, reason: str) -> None:
+    with pytest.raises(ValueError, match=exactly(reason)):
+        from_file_item(document)
+
+
+@pytest.mark.parametrize(("document", "reason"), [
+    ([], "an item must be a JSON object, not an array"),
+    ("item", "an item must be a JSON object, not a string"),
+    (None, "an item must be a JSON object, not null"),
+    ({"a": {"S": 1}}, "a: S must be a string, got a number"),
+    ({"a": {"S": 1.5}}, "a: S must be a string, got a number"),
+    ({"a": {"S": None}}, "a: S must be a string, got null"),
+    ({"a": {"N": True}}, "a: N must be a string holding a number (never a JSON number), got a boolean"),
+    ({"a": {"B": {}}}, "a: B must be base64 text, got an object"),
+    ({"a": {"M": []}}, "a: M must be an object, got an array"),
+    ({"a": {"L": "x"}}, "a: L must be an array, got a string"),
+    ({"a": {"SS": "x"}}, "a: SS must be an array, got a string"),
+    ({"a": {"NS": []}}, "a: NS is empty; DynamoDB sets have at least one member"),
+    ({"a": {"BS": ["AQ==", "AQ=="]}}, "a: BS has duplicate members"),
+    ({"a": {"NS": ["1", "x"]}}, "a[1]: N value 'x' is not a number"),
+    ({"a": {"SS": ["x", 2]}}, "a[1]: S must be a string, got a number"),
+    ({"a": {"L": [{"S": "x"}, {"NULL": False}]}}, "a[1]: NULL must be true, got false"),
+    ({"a": {"M": {"": {"S": "x"}}}}, "a: an attribute name must not be empty"),
+    ({"a": {"M": {"b": {"X": 1}}}}, "a.b: unknown type descriptor 'X' (expected one of S, N, B, SS, NS, BS, M, L, "
+                                    "NULL, BOOL)"),
+    ({"a": {"S": "x", "N": "1"}}, 'a: an attribute value must be an object with exactly one type descriptor '
+                                  '(S, N, B, SS, NS, BS, M, L, NULL, BOOL), got {"S": "x", "N": "1"}'),
+])
+def test_each_malformed_value_is_refused_with_where_and_what_it_got(document: Any, reason: str) -> None:
+    refused(document, reason)
+
+
+def test_a_long_value_is_shown_cut_to_60_characters() -> None:
+    exactly_60 = "x" * 58  # with its quotes, 60 characters of JSON: shown whole
+    refused({"a": {"BOOL": exactly_60}}, f'a: BOOL must be true or false, got "{exactly_60}"')
+    refused({"a": {"BOOL": "x" * 59}}, f'a: BOOL must be true or false, got "{"x" * 56}...')
+
+
+def test_values_are_shown_as_written() -> None:
+    refused({"a": {"NULL": "Zoë"}}, 'a: NULL must be true, got "Zoë"')
+    # A wire item handed over by mistake (bytes are no JSON value) is refused with a reason, not a TypeError.
+    refused({"a": {"BOOL": b"yes"}}, "a: BOOL must be true or false, got \"b'yes'\"")
+
+
+def test_a_line_with_a_bad_item_says_where_in_the_item() -> None:
+    with pytest.raises(ValueError, match=exactly("order.lines[1]: N value 'one' is not a number")):
+        loads_line(b'{"Item": {"order": {"M": {"lines": {"L": [{"N": "1"}, {"N": "one"}]}}}}}')
+
+
+# The set readers are built once, when the module is imported; these tests build them here too, so
+# that every part of the factory is exercised at test time (tools/mutation can only see that).
+
+
+def test_a_set_reader_reads_every_member_and_keeps_their_spelling() -> None:
+    assert _set(_number, "NS")(["1.50", "2", "-3e2"], "n") == ["1.50", "2", "-3e2"]
+    assert _set(_binary, "BS")(["AQ==", "AgM="], "b") == [b"\x01", b"\x02\x03"]
+    assert _set(_string, "SS")(["a", "b"], "s") == ["a", "b"]
+
+
+MEMBERS: dict[str, Callable[[Any, str], Any]] = {"SS": _string, "NS": _number, "BS": _binary}
+
+
+@pytest.mark.parametrize(("kind", "inner", "reason"), [
+    ("SS", {"a": 1}, "s: SS must be an array, got an object"),
+    ("SS", [], "s: SS is empty; DynamoDB sets have at least one member"),
+    ("SS", ["a", "b", "a"], "s: SS has duplicate members"),
+    ("NS", ["1", "1.0"], "s: NS has duplicate members"),  # one number, two spellings
+    ("NS", ["1", "1e"], "s[1]: N value '1e' is not a number"),
+    ("BS", ["AQ==", "not base64"], 's[1]: B value "not base64" is not valid base64'),
+])
+def test_a_set_reader_refuses_with_the_member_s_place(kind: str, inner: Any, reason: str) -> None:
+    with pytest.raises(ValueError, match=exactly(reason)):
+        _set(MEMBERS[kind], kind)(inner, "s")
+
+
+def test_a_number_set_with_distinct_values_is_no_duplicate() -> None:
+    assert _set(_number, "NS")(["1", "10", "0.1"], "n") == ["1", "10", "0.1"]
+    assert _set(_string, "SS")(["1", "1.0"], "s") == ["1", "1.0"], "strings are compared as written"
