@@ -4,13 +4,14 @@ the set readers. Written against mutants of data/items.py that tests/data/test_i
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from ddbctl.data.items import _binary, _number, _set, _string, from_file_item, loads_line
+from ddbctl.data.items import _binary, _number, _set, _string, from_file_item, item_checksum, loads_line
 
 
 def exactly(reason: str) -> str:
@@ -95,3 +96,15 @@ def test_a_set_reader_refuses_with_the_member_s_place(kind: str, inner: Any, rea
 def test_a_number_set_with_distinct_values_is_no_duplicate() -> None:
     assert _set(_number, "NS")(["1", "10", "0.1"], "n") == ["1", "10", "0.1"]
     assert _set(_string, "SS")(["1", "1.0"], "s") == ["1", "1.0"], "strings are compared as written"
+
+
+def test_the_checksum_is_the_sha_256_of_the_canonical_item() -> None:
+    # Stable across versions: the digest of the item with sorted keys and members, numbers normalised
+    # (1.50 -> 1.5, 10 -> 1E+1, -0 -> 0) and binary as base64, in compact UTF-8 JSON.
+    item = {"n": {"N": "1.50"}, "b": {"B": b"\x01"}, "ss": {"SS": ["b", "a"]}, "ns": {"NS": ["2.0", "10"]},
+            "bs": {"BS": [b"\x02", b"\x01"]}, "m": {"M": {"x": {"N": "-0"}}}, "l": {"L": [{"N": "0.0"}, {"S": "é"}]},
+            "t": {"BOOL": True}, "z": {"NULL": True}}
+    canonical = ('{"b":{"B":"AQ=="},"bs":{"BS":["AQ==","Ag=="]},"l":{"L":[{"N":"0"},{"S":"é"}]},'
+                 '"m":{"M":{"x":{"N":"0"}}},"n":{"N":"1.5"},"ns":{"NS":["1E+1","2"]},"ss":{"SS":["a","b"]},'
+                 '"t":{"BOOL":true},"z":{"NULL":true}}')
+    assert item_checksum(item) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
