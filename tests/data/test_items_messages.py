@@ -5,13 +5,23 @@ the set readers. Written against mutants of data/items.py that tests/data/test_i
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from ddbctl.data.items import _binary, _number, _set, _string, from_file_item, item_checksum, loads_line
+from ddbctl.data.items import (
+    _binary,
+    _number,
+    _set,
+    _string,
+    dumps_line,
+    from_file_item,
+    item_checksum,
+    loads_line,
+)
 
 
 def exactly(reason: str) -> str:
@@ -108,3 +118,29 @@ def test_the_checksum_is_the_sha_256_of_the_canonical_item() -> None:
                  '"m":{"M":{"x":{"N":"0"}}},"n":{"N":"1.5"},"ns":{"NS":["1E+1","2"]},"ss":{"SS":["a","b"]},'
                  '"t":{"BOOL":true},"z":{"NULL":true}}')
     assert item_checksum(item) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    (b'{"item": {"a": {"S": "x"}}}', 'a line must be a JSON object {"Item": {...}}'),
+    (b"[1]", 'a line must be a JSON object {"Item": {...}}'),
+    (b'"Item"', 'a line must be a JSON object {"Item": {...}}'),
+    (b'{"Item": {"a": {"S": "x"}}, "z": 1, "Keys": 2}', "unexpected field(s) beside Item: Keys, z"),
+])
+def test_a_line_that_is_no_item_line_is_refused_with_the_reason(line: bytes, reason: str) -> None:
+    with pytest.raises(ValueError, match=exactly(reason)):
+        loads_line(line)
+
+
+def test_a_line_that_is_no_json_says_so() -> None:
+    with pytest.raises(ValueError, match=r"^not valid JSON: Expecting value: line 1 column 1 \(char 0\)$"):
+        loads_line(b"Item")
+
+
+@pytest.mark.parametrize("text", ["A*Q==", "AQ==\n", "A Q=="])
+def test_binary_must_be_strict_base64(text: str) -> None:
+    refused({"a": {"B": text}}, f"a: B value {json.dumps(text)} is not valid base64")
+
+
+def test_a_value_that_is_no_dynamodb_value_cannot_be_written() -> None:
+    with pytest.raises(TypeError, match=r"^set is not a DynamoDB value$"):
+        dumps_line({"a": {"SS": {"x"}}})
