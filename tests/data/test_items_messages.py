@@ -20,6 +20,7 @@ from ddbctl.data.items import (
     dumps_line,
     from_file_item,
     item_checksum,
+    item_size,
     loads_line,
 )
 
@@ -37,6 +38,8 @@ def refused(document: Any, reason: str) -> None:
     ([], "an item must be a JSON object, not an array"),
     ("item", "an item must be a JSON object, not a string"),
     (None, "an item must be a JSON object, not null"),
+    ({}, "an item must have at least one attribute"),
+    ({"": {"S": "x"}}, "item: an attribute name must not be empty"),
     ({"a": {"S": 1}}, "a: S must be a string, got a number"),
     ({"a": {"S": 1.5}}, "a: S must be a string, got a number"),
     ({"a": {"S": None}}, "a: S must be a string, got null"),
@@ -144,3 +147,14 @@ def test_binary_must_be_strict_base64(text: str) -> None:
 def test_a_value_that_is_no_dynamodb_value_cannot_be_written() -> None:
     with pytest.raises(TypeError, match=r"^set is not a DynamoDB value$"):
         dumps_line({"a": {"SS": {"x"}}})
+
+
+@pytest.mark.parametrize(("number", "size"), [
+    ("1", 2), ("12", 2), ("123", 3), ("1234", 3), ("-12.50", 3), ("1E+100", 2), ("123456789", 6), ("0", 2),
+    # Leading zeros are no significant digits, however the number is spelled.
+    ("0.000012", 2), ("0.0000012", 2), ("1.2E-5", 2), ("-0.05", 2), ("100.00", 2),
+])
+def test_a_number_takes_a_byte_per_two_significant_digits_plus_one(number: str, size: int) -> None:
+    # DynamoDB's item size rule; the attribute name "n" adds one byte.
+    assert item_size({"n": {"N": number}}) == 1 + size
+    assert isinstance(item_size({"n": {"N": number}}), int)
