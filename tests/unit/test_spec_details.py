@@ -471,3 +471,23 @@ def test_a_number_too_long_to_convert_is_invalid_json(tmp_path: Path) -> None:
     spec, problems = read_spec(path, NAMESPACE)
     assert spec is None and [(p.path, p.pointer) for p in problems] == [(str(path), "")]
     assert problems[0].rule.startswith("invalid JSON: ") and "digits" in problems[0].rule
+
+
+def test_sse_type_is_read_as_described() -> None:
+    spec = spec_from_description("orders", {**DESCRIPTION, "SSEDescription": {"Status": "ENABLED",
+                                                                              "SSEType": "AES256"}})
+    assert spec.sse_specification is not None and spec.sse_specification.sse_type == "AES256"
+
+
+def test_a_file_gone_between_listing_and_reading_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    gone = Problem(str(path), "", "the file disappeared while it was being read")
+    assert read_spec(path, NAMESPACE) == (None, [gone])
+
+
+def test_a_dangling_link_says_where_it_points_and_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    path.symlink_to("gone.json")
+    assert read_spec(path, NAMESPACE) == (None, [Problem(
+        str(path), "", "dangling symbolic link (to 'gone.json', which does not exist): every *.json entry must be a "
+                       "spec file; fix or remove the link")])
