@@ -491,3 +491,27 @@ def test_a_dangling_link_says_where_it_points_and_what_to_do(tmp_path: Path) -> 
     assert read_spec(path, NAMESPACE) == (None, [Problem(
         str(path), "", "dangling symbolic link (to 'gone.json', which does not exist): every *.json entry must be a "
                        "spec file; fix or remove the link")])
+
+
+def test_a_path_that_cannot_be_looked_at_gives_the_system_s_reason(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text("{}")
+    path = tmp_path / "a.json" / "orders.json"  # under a file, not a directory
+    assert read_spec(path, NAMESPACE) == (None, [Problem(str(path), "", "cannot read file: Not a directory")])
+
+
+def test_spec_files_list_projected_attributes_sorted_for_every_index() -> None:
+    projection = {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["zeta", "alpha"]}
+    spec = TableSpec.model_validate({
+        "TableName": "orders",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": [{"IndexName": "g", "KeySchema": [{"AttributeName": "sk", "KeyType": "HASH"}],
+                                    "Projection": projection}],
+        "LocalSecondaryIndexes": [{"IndexName": "l", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                   {"AttributeName": "sk", "KeyType": "RANGE"}],
+                                   "Projection": projection}],
+    })
+    written = json.loads(dump_spec(spec))
+    for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        assert written[kind][0]["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["alpha", "zeta"]}

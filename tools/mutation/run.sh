@@ -31,7 +31,11 @@ tests_for() {
     # Data plane: the pure modules' fast unit/property tests (tests/data), plus the writer's units for items.
     items) echo "tests/data tests/unit/test_load.py" ;;
     exportfmt | restore_state) echo "tests/data" ;;
-    *) echo "unknown group $1 (naming spec changes plan execute items exportfmt restore_state)" >&2; return 2 ;;
+    # spec/ one module at a time, with the spec tests only (a quick pass: the spec group's selection
+    # runs every unit test that loads a spec, minutes per surviving rules.py mutant on a loaded machine).
+    spec-rules) echo "tests/unit/test_spec_rules.py tests/unit/test_spec_files.py tests/unit/test_spec_details.py" ;;
+    spec-model) echo "tests/unit/test_spec_files.py tests/unit/test_spec_details.py tests/unit/test_planner.py" ;;
+    *) echo "unknown group $1 (naming spec spec-rules spec-model changes plan execute items exportfmt restore_state)" >&2; return 2 ;;
   esac
 }
 
@@ -40,6 +44,7 @@ modules_for() {
     naming) echo "src/ddbctl/naming.py" ;;
     spec) echo "src/ddbctl/spec/*" ;;
     items | exportfmt | restore_state) echo "src/ddbctl/data/$1.py" ;;
+    spec-*) echo "src/ddbctl/spec/${1#spec-}.py" ;;
     *) echo "src/ddbctl/$1.py" ;;
   esac
 }
