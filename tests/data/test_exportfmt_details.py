@@ -25,6 +25,7 @@ from ddbctl.data.exportfmt import (
     iter_items,
     new_export_id,
     read_export,
+    start_export,
     summary_document,
     write_manifests,
 )
@@ -317,3 +318,34 @@ def test_a_missing_data_file_is_named(tmp_path: Path, check_first: bool) -> None
         list(iter_items(store, data_file, check_first=check_first))
     assert refusal(caught) == (str(tmp_path / data_file.key), None,
                                "data file missing (listed in manifest-files.json)")
+
+
+def test_a_data_file_s_gzip_header_holds_no_name_and_no_time(tmp_path: Path) -> None:
+    writer = DataFileWriter(tmp_path / "part.json.gz")
+    writer.write_lines(dumps_line(ITEMS[0]), 1)
+    writer.close()
+    header = (tmp_path / "part.json.gz").read_bytes()[:10]
+    assert header[:3] == b"\x1f\x8b\x08" and header[3] == 0, "no FNAME (nor any other optional field)"
+    assert header[4:8] == b"\0\0\0\0", "mtime 0: the same lines always give the same bytes"
+    assert header[8] == 0, "compression level 3: neither the fastest (4) nor the best (2)"
+
+
+def test_the_compression_level_is_the_callers(tmp_path: Path) -> None:
+    lines = b"".join(dumps_line({"id": {"S": f"k{i % 7}"}, "text": {"S": "abc" * (i % 50)}}) for i in range(3000))
+    sizes = {}
+    for level in (1, 9):
+        writer = DataFileWriter(tmp_path / f"l{level}.json.gz", compresslevel=level)
+        writer.write_lines(lines, 3000)
+        sizes[level] = writer.close().size
+    assert sizes[9] < sizes[1]
+
+
+def test_the_started_marker_is_empty_and_the_summary_sorted(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    start_export(store, EXPORT)
+    assert store.read_bytes(f"{EXPORT}/_started") == b""
+    write_manifests(store, EXPORT, [], {"b": 1, "a": 2})
+    assert store.read_bytes(f"{EXPORT}/manifest-summary.json") == b'{\n  "a": 2,\n  "b": 1\n}\n'
+    assert store.read_bytes(f"{EXPORT}/manifest-files.json") == b""
+    summary = summary_document(export_dir=EXPORT, item_count=0, start_time="S", end_time="E")
+    assert summary["billedSizeBytes"] == 0 and summary["tableArn"] is None
