@@ -158,3 +158,14 @@ def test_a_number_takes_a_byte_per_two_significant_digits_plus_one(number: str, 
     # DynamoDB's item size rule; the attribute name "n" adds one byte.
     assert item_size({"n": {"N": number}}) == 1 + size
     assert isinstance(item_size({"n": {"N": number}}), int)
+
+
+@pytest.mark.parametrize(("value", "size"), [
+    ({"M": {}}, 3), ({"L": []}, 3),
+    ({"M": {"ab": {"S": "x"}}}, 3 + 1 + 2 + 1),  # 3 overhead, then per member 1 + its name + its value
+    ({"L": [{"S": "x"}, {"NULL": True}, {"N": "12"}]}, 3 + (1 + 1) + (1 + 1) + (1 + 2)),
+    ({"M": {"a": {"L": [{"BOOL": False}]}}}, 3 + 1 + 1 + (3 + 1 + 1)),
+    ({"SS": ["ab", "é"]}, 2 + 2), ({"BS": [b"\x00", b"\x01\x02"]}, 3), ({"NS": ["1", "123"]}, 2 + 3),
+])
+def test_maps_lists_and_sets_are_sized_as_dynamodb_counts_them(value: dict[str, object], size: int) -> None:
+    assert item_size({"v": value}) == 1 + size
