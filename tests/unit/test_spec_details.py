@@ -515,3 +515,23 @@ def test_spec_files_list_projected_attributes_sorted_for_every_index() -> None:
     written = json.loads(dump_spec(spec))
     for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         assert written[kind][0]["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["alpha", "zeta"]}
+
+
+def test_defaults_fill_every_field_a_file_leaves_silent() -> None:
+    spec = spec_named().with_defaults()
+    assert spec.stream_specification is not None and spec.stream_specification.to_request() == {"StreamEnabled": False}
+    assert (spec.tags, spec.global_secondary_indexes, spec.local_secondary_indexes) == ((), (), ())
+    assert (spec.billing_mode, spec.table_class, spec.deletion_protection_enabled) == ("PAY_PER_REQUEST", "STANDARD",
+                                                                                         False)
+
+
+def test_the_canonical_spec_sorts_definitions_and_tags() -> None:
+    spec = TableSpec.model_validate({
+        "TableName": "orders",
+        "AttributeDefinitions": [{"AttributeName": "sk", "AttributeType": "S"},
+                                 {"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "Tags": [{"Key": "b", "Value": "1"}, {"Key": "a", "Value": "2"}],
+    }).canonical()
+    assert [d.attribute_name for d in spec.attribute_definitions] == ["pk", "sk"]
+    assert spec.tags is not None and [t.key for t in spec.tags] == ["a", "b"]
