@@ -224,6 +224,7 @@ def test_recovery_periods_at_the_limits_are_fine(days: int) -> None:
 
 @pytest.mark.parametrize(("document", "expected"), [
     pytest.param(table(Tags=tags(50)), [], id="50-tags"),
+    pytest.param(table(Tags=[{"Key": "k", "Value": ""}]), [], id="1-character-key-empty-value"),
     pytest.param(table(Tags=tags(51)), [("/Tags", "at most 50 tags per table (found 51)")], id="51-tags"),
     pytest.param(table(Tags=[{"Key": "", "Value": ""}, {"Key": "k" * 129, "Value": "v" * 257},
                              {"Key": "k" * 128, "Value": "v" * 256}]),
