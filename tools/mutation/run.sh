@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of ddbctl's core modules with mutmut 3 (pip install 'mutmut>=3.8'); not part of CI.
 #
-#   tools/mutation/run.sh [GROUP...]     GROUP: naming spec changes plan execute (default: all)
+#   tools/mutation/run.sh [GROUP...]     GROUP: naming spec changes plan execute (default: these five)
+#                                        or items exportfmt restore_state (data/)
 #   cd $MUTATION_DIR/<group> && DDBCTL_MUTATION=1 PYTHONPATH=$PWD/mutants/src mutmut run NAME...
 #                                        re-runs the named mutants (e.g. survivors, after adding tests)
 #
@@ -30,7 +31,14 @@ tests_for() {
     execute) echo "tests/unit/test_execute_state.py tests/integration/test_execute_paths.py
                    tests/integration/test_effects.py tests/integration/test_apply_properties.py
                    tests/integration/test_export_create.py" ;;
-    *) echo "unknown group $1 (naming spec changes plan execute)" >&2; return 2 ;;
+    # Data plane: the pure modules' fast unit/property tests (tests/data), plus the writer's units for items.
+    items) echo "tests/data tests/unit/test_load.py" ;;
+    exportfmt | restore_state) echo "tests/data" ;;
+    # spec/ one module at a time, with the spec tests only (a quick pass: the spec group's selection
+    # runs every unit test that loads a spec, minutes per surviving rules.py mutant on a loaded machine).
+    spec-rules) echo "tests/unit/test_spec_rules.py tests/unit/test_spec_files.py tests/unit/test_spec_details.py" ;;
+    spec-model) echo "tests/unit/test_spec_files.py tests/unit/test_spec_details.py tests/unit/test_planner.py" ;;
+    *) echo "unknown group $1 (naming spec spec-rules spec-model changes plan execute items exportfmt restore_state)" >&2; return 2 ;;
   esac
 }
 
@@ -38,6 +46,8 @@ modules_for() {
   case "$1" in
     naming) echo "src/ddbctl/naming.py" ;;
     spec) echo "src/ddbctl/spec/*" ;;
+    items | exportfmt | restore_state) echo "src/ddbctl/data/$1.py" ;;
+    spec-*) echo "src/ddbctl/spec/${1#spec-}.py" ;;
     *) echo "src/ddbctl/$1.py" ;;
   esac
 }

@@ -263,7 +263,8 @@ def _value_size(value: AttributeValue) -> int:
 
 
 def _number_size(text: str) -> int:
-    digits = len(_canonical_number(text).lstrip("-").split("E")[0].replace(".", ""))
+    # Significant digits only: leading and trailing zeros are trimmed (0.000012 has two, as has 1.2E-7).
+    digits = len(_NUMBER_CONTEXT.normalize(decimal.Decimal(text)).as_tuple().digits)
     return (digits + 1) // 2 + 1
 
 
