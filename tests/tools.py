@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -52,3 +54,21 @@ def require_tool(name: str) -> str:
     if in_ci():
         pytest.fail(f"{message}: CI must run every test, so a missing tool fails it", pytrace=False)
     pytest.skip(message)
+
+
+# A ddbctl child a test interrupts like a terminal's Ctrl-C: SIGINT restored to its default and unblocked
+# before Python starts (a child inherits an ignored or blocked SIGINT, and Python then installs no
+# KeyboardInterrupt handler), with faulthandler on so a hang can be shown (see ``dump_threads``).
+INTERRUPTIBLE_PYTHON = [
+    sys.executable, "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT]); "
+    "os.execv(sys.executable, [sys.executable, '-X', 'faulthandler', *sys.argv[1:]])",
+]
+
+
+def dump_threads(process: subprocess.Popen[str]) -> str:
+    """Every thread's stack of a child started with INTERRUPTIBLE_PYTHON that did not exit (SIGABRT)."""
+    process.send_signal(signal.SIGABRT)
+    _, stderr = process.communicate(timeout=30)
+    return stderr[-8000:]

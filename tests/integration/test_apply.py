@@ -31,6 +31,7 @@ from ddbctl.ops.session import connect
 from ddbctl.plan import Plan, Status
 from ddbctl.waiting import Clock
 
+from ..tools import INTERRUPTIBLE_PYTHON, dump_threads
 from .conftest import mutations
 
 SettingsFor = Callable[..., Settings]
@@ -404,7 +405,7 @@ def slow_plan_files(directory: Path) -> Path:
 
 
 def apply_command(server: LocalDynamoDB, directory: Path) -> tuple[list[str], dict[str, str]]:
-    command = [sys.executable, "-m", "ddbctl", "-e", "staging", "--endpoint-url", server.endpoint_url,
+    command = [*INTERRUPTIBLE_PYTHON, "-m", "ddbctl", "-e", "staging", "--endpoint-url", server.endpoint_url,
                "apply", "--dir", str(directory), "--yes", "--allow-destroy", "--max-wait", "900"]
     return command, {**os.environ, **server.env}
 
@@ -430,8 +431,11 @@ def test_an_interrupted_apply_converges_when_run_again(
         assert time.monotonic() < deadline
         time.sleep(0.005)
     process.send_signal(stop)
-    # A liveness bound, not a timing assertion: only a hang fails it.
-    _, stderr = process.communicate(timeout=120)
+    # A liveness bound, not a timing assertion: only a hang fails it (and shows every thread's stack).
+    try:
+        _, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"apply did not exit within 120 s of {stop.name}:\n{dump_threads(process)}")
     if stop is signal.SIGINT:
         assert process.returncode == 130 and "run the command again" in stderr
     else:

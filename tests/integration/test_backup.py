@@ -7,7 +7,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,6 +21,7 @@ from ddbctl.local.pytest_plugin import FAST_AWS_LIKE, LocalDynamoDB
 from ddbctl.ops.backup import MANIFEST, BackupOptions, backup
 from ddbctl.ops.backup_verify import verify_backup
 
+from ..tools import INTERRUPTIBLE_PYTHON
 from .backup_helpers import (
     assert_same_items,
     backup_items,
@@ -157,7 +157,7 @@ SLOW = replace(FAST_AWS_LIKE, table_create_seconds=0.05, latency_ms=15, seed=11)
 
 
 def backup_command(server: LocalDynamoDB, directory: Path) -> tuple[list[str], dict[str, str]]:
-    command = [sys.executable, "-m", "ddbctl", "--endpoint-url", server.endpoint_url, "-o", "json", "backup",
+    command = [*INTERRUPTIBLE_PYTHON, "-m", "ddbctl", "--endpoint-url", server.endpoint_url, "-o", "json", "backup",
                "--to", str(directory), "--page-size", "20", "--file-bytes", "12000", "--segments", "4"]
     return command, {**os.environ, **server.env}
 
