@@ -308,6 +308,9 @@ class TableScan:
         checkpoint.items += written.item_count
         checkpoint.bytes += written.raw_bytes
         checkpoint.last_key = last_key
+        # A file that ends the segment marks it done in the same atomic save: a checkpoint naming files
+        # with no key to continue from and not done would read, after kill -9, as "start again".
+        checkpoint.done = last_key is None
         self._save(checkpoint)  # only now: the checkpoint names finished, stored files only
 
     # -- scanners ----------------------------------------------------------------------------------------
