@@ -28,6 +28,7 @@ from ddbctl.ops.session import connect
 from ddbctl.plan import Plan, Status, TablePlan
 from ddbctl.waiting import SYSTEM_CLOCK, Clock
 
+from ..clocks import FakeClock
 from .test_apply_properties import INSTANT
 
 PREFIX = "construction-expenses-staging-"
@@ -37,24 +38,9 @@ AGAIN_LATER = "run `ddbctl apply` again later: it picks up where this run stoppe
 QUICK = Clock(sleep=lambda seconds: time.sleep(min(seconds, 0.05)))
 
 
-class VirtualClock:
-    """Time that passes only when ddbctl sleeps; records every pause asked for. For one table at a time.
-    It starts at 1000 s, as a monotonic clock does not start at 0."""
-
-    def __init__(self) -> None:
-        self.time = 1000.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.time
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.time += seconds
-
-    @property
-    def clock(self) -> Clock:
-        return Clock(now=self.now, sleep=self.sleep)
+def VirtualClock() -> FakeClock:
+    """Time that passes only when ddbctl sleeps, from 1000 s (a monotonic clock does not start at 0)."""
+    return FakeClock(start=1000.0)
 
 
 class Recorded(Events):

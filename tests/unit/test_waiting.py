@@ -4,24 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ddbctl.waiting import MAX_DELAY, MIN_DELAY, Clock, Expired, poll
+from ddbctl.waiting import MAX_DELAY, MIN_DELAY, Expired, poll
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.time = 0.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.time
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.time += seconds
-
-    @property
-    def clock(self) -> Clock:
-        return Clock(self.now, self.sleep)
+from ..clocks import FakeClock
 
 
 @given(ready_at=st.floats(min_value=0, max_value=7200))
