@@ -9,7 +9,6 @@ hold, released from a progress event) instead of raced. Written against mutants 
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from ddbctl.plan import Plan, Status, TablePlan
 from ddbctl.waiting import SYSTEM_CLOCK, Clock
 
 from ..clocks import FakeClock
+from .test_apply import write
 from .test_apply_properties import INSTANT
 
 PREFIX = "construction-expenses-staging-"
@@ -93,15 +93,6 @@ def table_file(name: str = "orders", **fields: Any) -> dict[str, Any]:
     used = sorted({"pk", *(k["AttributeName"] for index in indexes for k in index["KeySchema"])})
     return {"TableName": name, "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
             "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in used], **fields}
-
-
-def write(directory: Path, *documents: dict[str, Any]) -> Path:
-    directory.mkdir(exist_ok=True)
-    for path in directory.glob("*.json"):
-        path.unlink()
-    for document in documents:
-        (directory / f"{document['TableName']}.json").write_text(json.dumps(document))
-    return directory
 
 
 def make_plan(settings: Settings, directory: Path, **options: Any) -> Plan:
