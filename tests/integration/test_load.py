@@ -74,3 +74,49 @@ def test_two_writes_of_a_key_land_in_input_order(dynamodb: LocalDynamoDB, settin
     assert result.written == 100 and tracker.snapshot() == {"file": (100, False)}
     final = {item["pk"]["S"]: item["version"]["N"] for item in scan_all(dynamodb.client(), "load")}
     assert final == {f"k{k}": str(max(n for n in range(100) if n % 7 == k)) for k in range(7)}
+
+
+def test_a_worker_fills_its_batch_while_the_reader_is_still_reading(
+    dynamodb: LocalDynamoDB, settings_for: SettingsFor
+) -> None:
+    """A call costs about as much with 1 write as with 25: a reader slower than one call must not turn
+    into many small calls. Only the batch sent when the reader closes may be partial, one per worker."""
+    make_table(dynamodb)
+    items = [{"pk": {"S": f"k{n}"}} for n in range(200)]
+    stop_reading = threading.Event()
+
+    def slow_reader() -> Any:
+        for write in writes(items):
+            stop_reading.wait(0.001)  # slower than the server answers one call
+            yield write
+
+    result = loader(Dynamo(settings_for(dynamodb)), Tracker(), FakeTime(), concurrency=2, linger=30.0).run(
+        slow_reader())
+    assert result.written == 200
+    assert result.calls <= 200 // 25 + 2, result.calls
+    assert len(scan_all(dynamodb.client(), "load")) == 200
+
+
+def test_a_partial_batch_is_sent_when_the_reader_stalls(dynamodb: LocalDynamoDB, settings_for: SettingsFor) -> None:
+    """Waiting for a full batch is bounded by ``linger``: a reader that stalls (waiting on S3, say) does not
+    hold back what it has already handed over."""
+    make_table(dynamodb)
+    items = [{"pk": {"S": f"k{n}"}} for n in range(5)]
+    written = threading.Event()
+    seen_before_the_rest: list[bool] = []
+
+    def stalling_reader() -> Any:
+        batch = writes(items)
+        yield from batch[:3]
+        seen_before_the_rest.append(written.wait(30))  # the rest comes only once the first 3 are written
+        yield from batch[3:]
+
+    def on_written(table: str, count: int) -> None:
+        written.set()
+
+    tracker = Tracker()
+    result = Loader(Dynamo(settings_for(dynamodb)), tracker, LoadOptions(concurrency=1, linger=0.05),
+                    save_unwritten=lambda saved: None, on_written=on_written).run(stalling_reader())
+    assert seen_before_the_rest == [True]
+    assert result.written == 5 and result.calls == 2
+    assert len(scan_all(dynamodb.client(), "load")) == 5

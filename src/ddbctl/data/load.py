@@ -36,6 +36,7 @@ MAX_BATCH_ITEMS = 25
 MAX_BATCH_BYTES = 16 * 1024 * 1024 - 64 * 1024  # DynamoDB's 16 MB per call, minus room for the envelope
 WRITE_UNIT_BYTES = 1024
 SMALL_ITEM_BYTES = 2000
+IDLE_POLL = 0.05  # seconds a worker with nothing to send waits on its inbox before checking for a stop
 RETRYABLE_CODES = frozenset({
     "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
     "InternalServerError", "InternalFailure", "ServiceUnavailable", "LimitExceededException",
@@ -82,6 +83,7 @@ class LoadOptions:
     write_rate: float | None = None  # write units per second, all workers together; None: no cap
     deadline: float = 900.0  # seconds an item may stay unwritten before the load stops and saves it
     queue_size: int = 25  # writes waiting per worker (beyond the two batches it holds)
+    linger: float = 0.2  # seconds a worker waits for a full batch while the reader is still sending
     base_delay: float = 0.05
     max_delay: float = 5.0
 
@@ -282,15 +284,7 @@ class Loader:
         closed = False
         try:
             while not self._stop.is_set():
-                while not closed and len(pending) < MAX_BATCH_ITEMS * 2:
-                    try:
-                        write = inbox.get(timeout=0.05) if not pending else inbox.get_nowait()
-                    except queue.Empty:
-                        break
-                    if write is None:
-                        closed = True
-                    else:
-                        pending.append(write)
+                closed = self._fill(inbox, pending, closed)
                 if not pending:
                     if closed:
                         return
@@ -304,6 +298,34 @@ class Loader:
             self._stop.set()
         finally:
             self._leftovers[index].extend(pending)
+
+    def _fill(self, inbox: queue.Queue[Write | None], pending: list[Write], closed: bool) -> bool:
+        """Top ``pending`` up to two batches from the inbox; whether the reader has closed it.
+
+        A call costs about the same whether it carries 1 write or 25, so while the reader is still
+        sending, a worker short of a full batch waits up to ``linger`` seconds for one before it sends
+        what it has. With nothing pending it waits ``IDLE_POLL`` seconds at a time, to notice a stop."""
+        linger_until: float | None = None
+        while not closed and len(pending) < MAX_BATCH_ITEMS * 2:
+            try:
+                if not pending:
+                    write = inbox.get(timeout=IDLE_POLL)
+                elif len(pending) >= MAX_BATCH_ITEMS:
+                    write = inbox.get_nowait()
+                else:
+                    # Real time, like the queue's own timeout (an injected clock may stand still).
+                    now = time.monotonic()
+                    linger_until = linger_until if linger_until is not None else now + self.options.linger
+                    if now >= linger_until:
+                        break
+                    write = inbox.get(timeout=linger_until - now)
+            except queue.Empty:
+                break
+            if write is None:
+                closed = True
+            else:
+                pending.append(write)
+        return closed
 
     def _send(self, batch: list[Write], pending: list[Write]) -> None:
         now = self._clock()

@@ -172,8 +172,9 @@ def restore(
                                       created=logical in missing, empty_at_start=state.tables[logical].empty_at_start)
                 for logical in selected}
     result.tables = list(outcomes.values())
-    # The writers' client leaves throttling to the loader's own backoff, which has no attempt cap.
-    writer = Dynamo(settings, max_attempts=LOAD_ATTEMPTS, pool_size=options.concurrency + 2)
+    # The writers' client leaves throttling to the loader's own backoff, which has no attempt cap. Its
+    # items were checked by the reader (from_file_item): botocore need not walk them again.
+    writer = Dynamo(settings, max_attempts=LOAD_ATTEMPTS, pool_size=options.concurrency + 2, validate_params=False)
     _load(writer, source, selected, rules, namespace, state, options, outcomes, on_written)
     for outcome in result.tables:
         exact = outcome.empty_at_start and options.verify
