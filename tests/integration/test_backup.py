@@ -306,3 +306,45 @@ def test_a_data_file_no_checkpoint_names_is_removed(dynamodb: LocalDynamoDB, set
     assert not store.exists(stray)
     assert sorted(store.list("export/data/")) == sorted(f.key for f in result.files)
     assert result.items == len(items)
+
+
+def test_a_kill_right_after_any_checkpoint_save_resumes_exactly(dynamodb: LocalDynamoDB,
+                                                                settings_for: SettingsFor, tmp_path: Path) -> None:
+    """kill -9 at the worst moments, deterministically: the store as it stands after each checkpoint save
+    (data files and checkpoints) is copied, and a new scan resumed from each copy must give every item
+    exactly once. A save that names a segment's last file without marking it done would start that
+    segment again and duplicate its items."""
+    import shutil  # noqa: PLC0415
+
+    from ddbctl.aws import Dynamo  # noqa: PLC0415
+    from ddbctl.data.exportfmt import iter_items  # noqa: PLC0415
+    from ddbctl.data.scan import ScanOptions, TableScan  # noqa: PLC0415
+    from ddbctl.data.store import LocalStore  # noqa: PLC0415
+
+    class SnapshotAfterEachCheckpoint(LocalStore):
+        def __init__(self, root: Path) -> None:
+            super().__init__(root)
+            self.snapshots: list[Path] = []
+
+        def write_bytes(self, key: str, data: bytes) -> None:
+            super().write_bytes(key, data)
+            if key.startswith("checkpoints/"):
+                copy = tmp_path / f"after-save-{len(self.snapshots):03d}"
+                shutil.copytree(self.root, copy)
+                self.snapshots.append(copy)
+
+    create_table(dynamodb, physical("orders"))
+    items = every_type_items(40, seed=9)
+    put_items(dynamodb, physical("orders"), items)
+    dynamo = Dynamo(settings_for(dynamodb))
+    options = ScanOptions(segments=2, page_limit=4, file_bytes=1)  # every page ends a file
+    store = SnapshotAfterEachCheckpoint(tmp_path / "b")
+    TableScan(dynamo, physical("orders"), store, "export", "checkpoints", tmp_path / "staging", options).run()
+    assert len(store.snapshots) >= 12  # 40 items in pages of 4, over 2 segments
+
+    for number, snapshot in enumerate(store.snapshots):
+        resumed = LocalStore(snapshot)
+        result = TableScan(dynamo, physical("orders"), resumed, "export", "checkpoints",
+                           tmp_path / f"staging-{number}", options).run()
+        found = [item for data_file in result.files for _, item in iter_items(resumed, data_file)]
+        assert_same_items(found, items, "id")
