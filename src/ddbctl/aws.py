@@ -99,7 +99,7 @@ class Dynamo:
 
     def call(self, operation: str, params: Json) -> Json:
         """Send one API call by its DynamoDB name (``CreateTable``); ddbctl errors on failure."""
-        with translated(operation, params.get("TableName")):
+        with translated(operation, _subject(params)):
             method: Callable[..., Json] = getattr(self.client, _snake(operation))
             return method(**params)
 
@@ -240,6 +240,16 @@ class Dynamo:
     def _count(self, model: Any, **_: Any) -> None:
         with self._lock:
             self._calls.append(model.name)
+
+
+def _subject(params: Json) -> str | None:
+    """The table a request is about, for its error messages: its name, or its ARN where the API takes one
+    (ExportTableToPointInTime, ListImports, the tagging calls). Restores and imports name none: their
+    errors may be about the source, not the table they would create."""
+    for field in ("TableName", "TableArn", "ResourceArn"):
+        if isinstance(params.get(field), str):
+            return str(params[field])
+    return None
 
 
 def _session(settings: Settings) -> boto3.session.Session:

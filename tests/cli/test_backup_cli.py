@@ -22,6 +22,7 @@ def backed_up(run: Run, dynamodb: LocalDynamoDB, tmp_path: Path) -> Path:
     result = run("--endpoint-url", dynamodb.endpoint_url, "backup", "--to", str(tmp_path / "b"), "--page-size", "4",
                  server=dynamodb)
     assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("Target: environment production, prefix construction-expenses\n")
     assert "backed up construction-expenses-orders: 30 items" in result.stderr
     assert result.stdout.strip() == f"Backed up 1 table(s), 30 items, to {tmp_path / 'b'}"
     return tmp_path / "b"
@@ -43,7 +44,9 @@ def test_backup_json_summary_of_a_new_backup(run: Run, dynamodb: LocalDynamoDB, 
     result = run("--endpoint-url", dynamodb.endpoint_url, "-o", "json", "backup", "--to", str(tmp_path / "b"),
                  "--segments", "3", server=dynamodb)
     assert result.exit_code == 0 and result.stderr == ""
-    table = json.loads(result.stdout)["tables"]["orders"]
+    summary = json.loads(result.stdout)
+    assert (summary["target"]["environment"], summary["target"]["endpoint"]) == ("production", dynamodb.endpoint_url)
+    table = summary["tables"]["orders"]
     assert (table["items"], table["segments"], table["physical"]) == (7, 3, physical("orders"))
 
 

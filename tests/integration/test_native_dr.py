@@ -207,7 +207,9 @@ def test_a_table_without_pitr_is_refused_before_any_call(
     dynamodb.server.clear_operations()
     refused = ddbctl(dynamodb, "backup", "--native", "--to", f"s3://{BUCKET}/nopitr")
     assert refused.exit_code == 2, refused.output
-    message = refused.output.splitlines()[0]
+    header, message = refused.output.splitlines()[0], next(
+        line for line in refused.output.splitlines() if line.startswith("error:"))
+    assert header == "Target: environment production, prefix construction-expenses"  # the target, first
     assert _physical("ledger") in message and _physical("orders") not in message
     assert '"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}' in refused.output
     assert "ddbctl apply" in refused.output and "Traceback" not in refused.output
@@ -262,7 +264,8 @@ def test_failed_exports_and_import_errors_are_reported_per_table(
     failed = ddbctl(dynamodb, "backup", "--native", "--to", f"s3://{BUCKET}/refused")
     assert failed.exit_code == 1
     assert f"failed {_physical('orders')}: export not started: access denied" in failed.output
-    assert "dynamodb:ExportTableToPointInTime" in failed.output
+    assert "dynamodb:ExportTableToPointInTime on arn:aws:dynamodb:" in failed.output  # the table, not "*"
+    assert f"table/{_physical('orders')}" in failed.output
     assert "AccessDeniedException" in failed.output
     # A backup whose data file has a line without the key: ImportTable counts it, ddbctl names the log group.
     location = f"s3://{BUCKET}/damaged"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..data.scan import FILE_BYTES
-from ..ops.backup import BackupEvents, BackupOptions, BackupResult, TableProgress, backup
+from ..ops.backup import BackupEvents, BackupOptions, BackupResult, TableProgress, backup, backup_context
 from ..ops.backup_verify import verify_backup
 from .progress import Progress
+from .render import show_target
 from .state import EXIT_FAILED, CliState, pass_state, reported_errors
 
 _MB = 1024 * 1024
@@ -80,19 +83,21 @@ def backup_command(ctx: click.Context, location: str | None, tables: tuple[str, 
         options = BackupOptions(tables=tables or None, segments=segments, consistent=consistent,
                                 read_rate=read_rate, concurrency=concurrency, page_limit=page_size,
                                 file_bytes=file_bytes)
+        context = backup_context(settings, options)
         try:
-            with Progress(state) as progress:
-                result = backup(settings, location, options, None if state.json else BackupRows(state, progress))
+            with Progress(state, header=lambda: show_target(state, context)) as progress:
+                result = backup(settings, location, options, None if state.json else BackupRows(state, progress),
+                                context=context)
         except KeyboardInterrupt:
             click.echo(f"interrupted: run the same command again to continue from the checkpoints in {location}",
                        err=True)
             raise SystemExit(130) from None
-        _report(state, result)
+        _report(state, result, show_target(state, context))
 
 
-def _report(state: CliState, result: BackupResult) -> None:
+def _report(state: CliState, result: BackupResult, target: dict[str, Any]) -> None:
     if state.json:
-        state.emit_json(result.to_json())
+        state.emit_json({"target": target, **result.to_json()})
     elif result.already_complete:
         tables = result.manifest.get("tables", {})
         state.out.print(f"The backup in {result.location} is already complete ({len(tables)} table(s), "

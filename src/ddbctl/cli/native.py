@@ -32,6 +32,7 @@ from ..ops.native import (
     native_restore,
     parse_time,
 )
+from ..ops.session import Context, connect
 from ..ops.snapshots import (
     LATEST,
     RestoreOptions,
@@ -43,7 +44,7 @@ from ..ops.snapshots import (
 )
 from ..plan import Plan
 from .progress import ConsoleEvents
-from .render import print_report
+from .render import print_report, show_target
 from .state import EXIT_FAILED, CliState, concurrency_option, pass_state, reported_errors
 
 
@@ -92,9 +93,11 @@ def snapshot_command(state: CliState, tables: tuple[str, ...], concurrency: int)
     Waits until each backup is AVAILABLE. Restore them with `ddbctl restore --snapshot NAME|latest`.
     """
     with reported_errors(state):
-        result = take_snapshots(state.settings(), tables or None, NativeOptions(concurrency=concurrency),
-                                _events(state))
-    _print_jobs(state, result)
+        settings = state.settings()
+        context, target = _connected(state, settings, concurrency)
+        result = take_snapshots(settings, tables or None, NativeOptions(concurrency=concurrency), _events(state),
+                                context=context)
+    _print_jobs(state, result, target)
 
 
 @click.command("snapshots")
@@ -139,8 +142,10 @@ def with_native_backup(command: click.Command) -> click.Command:
                                     concurrency=int(theirs.get("concurrency") or 8),
                                     incremental_since=_time_option(mine["incremental_since"]),
                                     bucket_owner=mine["bucket_owner"])
-            result = native_backup(state.settings(), location, options, _events(state))
-        _print_native(state, result, done=f"native backup complete: {result.location}/ddbctl-backup.json")
+            settings = state.settings()
+            context, target = _connected(state, settings, options.concurrency)
+            result = native_backup(settings, location, options, _events(state), context=context)
+        _print_native(state, result, target, done=f"native backup complete: {result.location}/ddbctl-backup.json")
 
     def active(mine: dict[str, Any]) -> bool:
         if not mine["native"] and (mine["incremental_since"] or mine["bucket_owner"]):
@@ -193,26 +198,28 @@ def with_native_restore(command: click.Command) -> click.Command:
         directory: Path | None = theirs.get("directory")
         concurrency = int(theirs.get("concurrency") or 8)
         source = theirs.get("source")
+        if mine["native"] and not source:
+            raise click.UsageError("--native needs --from s3://BUCKET/PREFIX")
+        if not mine["native"] and source:
+            raise click.UsageError("--from applies to the client and --native restores, not with "
+                                   "--point-in-time or --snapshot")
         with reported_errors(state):
             settings = state.settings()
+            options = RestoreOptions(tables=tables, concurrency=concurrency, directory=directory,
+                                     source_environment=mine["from_environment"] or "production")
+            if mine["point_in_time"] is not None:
+                _check_not_same(settings, options)
+            context, target = _connected(state, settings, concurrency)
             if mine["native"]:
-                if not source:
-                    raise click.UsageError("--native needs --from s3://BUCKET/PREFIX")
-                result = native_restore(settings, source, ImportOptions(tables=tables, concurrency=concurrency,
-                                                                        directory=directory), _events(state))
+                result = native_restore(settings, str(source), ImportOptions(tables=tables, concurrency=concurrency,
+                                                                             directory=directory), _events(state),
+                                        context=context)
+            elif mine["point_in_time"] is not None:
+                when = None if mine["point_in_time"] == LATEST else parse_time(mine["point_in_time"])
+                result = pitr_restore(settings, when, options, _events(state), context=context)
             else:
-                if source:
-                    raise click.UsageError("--from applies to the client and --native restores, not with "
-                                           "--point-in-time or --snapshot")
-                options = RestoreOptions(tables=tables, concurrency=concurrency, directory=directory,
-                                         source_environment=mine["from_environment"] or "production")
-                if mine["point_in_time"] is not None:
-                    _check_not_same(settings, options)
-                    when = None if mine["point_in_time"] == LATEST else parse_time(mine["point_in_time"])
-                    result = pitr_restore(settings, when, options, _events(state))
-                else:
-                    result = snapshot_restore(settings, mine["snapshot"], options, _events(state))
-        _print_native(state, result, done="restored; `ddbctl plan` shows no changes for these tables")
+                result = snapshot_restore(settings, mine["snapshot"], options, _events(state), context=context)
+        _print_native(state, result, target, done="restored; `ddbctl plan` shows no changes for these tables")
 
     return _extended(command, _RESTORE_OPTIONS, active, run)
 
@@ -281,9 +288,15 @@ def _extended(command: click.Command, options: list[click.Option], active: Calla
     return command
 
 
-def _print_jobs(state: CliState, result: NativeResult) -> None:
+def _connected(state: CliState, settings: Settings, concurrency: int) -> tuple[Context, dict[str, Any]]:
+    """The command's connection, and its target (the header printed first, in text mode)."""
+    context = connect(settings, concurrency=concurrency)
+    return context, show_target(state, context)
+
+
+def _print_jobs(state: CliState, result: NativeResult, target: dict[str, Any]) -> None:
     if state.json:
-        state.emit_json(result.to_json())
+        state.emit_json({"target": target, **result.to_json()})
     else:
         _job_lines(state, result)
     if not result.ok:
@@ -296,12 +309,12 @@ def _job_lines(state: CliState, result: NativeResult) -> None:
         state.out.print(f"{mark} {job.physical}: {job.detail}", highlight=False)
 
 
-def _print_native(state: CliState, result: NativeResult, done: str) -> None:
+def _print_native(state: CliState, result: NativeResult, target: dict[str, Any], done: str) -> None:
     if not state.json and not result.jobs and result.manifest is not None:
         state.out.print(f"{result.location} already holds a complete backup: nothing to do", highlight=False)
         return
     if state.json:
-        state.emit_json(result.to_json())
+        state.emit_json({"target": target, **result.to_json()})
     else:
         _job_lines(state, result)
         if result.report is not None:

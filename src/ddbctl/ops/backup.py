@@ -149,6 +149,11 @@ class BackupResult:
         }
 
 
+def backup_context(settings: Settings, options: BackupOptions) -> Context:
+    """The connection a backup with ``options`` uses for its reads besides Scan (it connects on first use)."""
+    return connect(settings, concurrency=max(options.concurrency * options.workers // 2, 8))
+
+
 def backup(
     settings: Settings,
     location: str,
@@ -165,7 +170,7 @@ def backup(
     if complete is not None:
         clean_up(store)  # a run killed between the manifest and its clean-up left its state behind
         return BackupResult(store.describe(), True, True, complete)
-    context = context or connect(settings, concurrency=max(options.concurrency * options.workers // 2, 8))
+    context = context or backup_context(settings, options)
     state = _read_state(store, settings, options) or _new_state(store, settings, options, context)
     run = _Run(store, settings, options, events, context, state)
     return run.all_tables()
