@@ -63,7 +63,6 @@ BENCH_DEPS = ROOT / ".bench-deps"  # dynamodump installed with --target here if 
 class Sample:
     seconds: float
     cpu: float
-    max_rss_kb: int
 
 
 @dataclass
@@ -156,7 +155,8 @@ def phase_fixture(bench: Bench) -> dict[str, Any]:
 
 
 def run(command: Sequence[str], env: dict[str, str]) -> Sample:
-    """Wall time, CPU seconds (user + system) and peak RSS of one child process; exits if it fails."""
+    """Wall time and CPU seconds (user + system) of one child process; exits if it fails. (Not its peak
+    RSS: see peak_rss_kb.)"""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
@@ -168,7 +168,27 @@ def run(command: Sequence[str], env: dict[str, str]) -> Sample:
             err.seek(0)
             sys.exit(f"{' '.join(command)} failed ({code}):\n{out.read().decode()[-2000:]}\n"
                      f"{err.read().decode()[-4000:]}")
-    return Sample(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+    return Sample(elapsed, usage.ru_utime + usage.ru_stime)
+
+
+# A child forked from this process (which holds the server and its items) reports this process's size as
+# its own peak (ru_maxrss survives exec): the command is started from a small process instead.
+PEAK_RSS = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def peak_rss_kb(command: Sequence[str], env: dict[str, str]) -> int:
+    """The peak RSS of ``command`` alone, in KB (exits if it fails)."""
+    completed = subprocess.run([sys.executable, "-c", PEAK_RSS, *command], env=env, capture_output=True, text=True,
+                               check=False)
+    if completed.returncode:
+        sys.exit(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stderr[-4000:]}")
+    return int(completed.stdout.split()[-1])
 
 
 BARE_SCAN = """
@@ -243,10 +263,11 @@ def phase_memory(bench: Bench) -> dict[str, Any]:
         load(bench.server, MEMORY_TABLE, loaded, size - loaded, seed=3)
         loaded = size
         print(f"  memory table at {size} items (loaded in {time.perf_counter() - started:.0f} s)", flush=True)
-        sample = run(ddbctl_backup(bench, _fresh(bench.work / f"memory-{size}"), "--table", "memory"), bench.env)
-        peaks[size] = sample.max_rss_kb
-        print(f"  ddbctl backup of {size} items: peak RSS {sample.max_rss_kb / 1024:.1f} MB, "
-              f"{sample.seconds:.1f} s", flush=True)
+        started = time.perf_counter()
+        peaks[size] = peak_rss_kb(ddbctl_backup(bench, _fresh(bench.work / f"memory-{size}"), "--table", "memory"),
+                                  bench.env)
+        print(f"  ddbctl backup of {size} items: peak RSS {peaks[size] / 1024:.1f} MB, "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
     smallest, largest = min(peaks), max(peaks)
     ratio = peaks[largest] / peaks[smallest]
     print(f"  peak RSS {largest} / {smallest} items: {ratio:.2f}x (target <= 1.2x)", flush=True)
@@ -360,7 +381,7 @@ def with_new_table(bench: Bench, table: str, command: list[str]) -> Sample:
     started = time.perf_counter()
     create_table(bench.server, table)
     sample = run(command, bench.env)
-    return Sample(time.perf_counter() - started, sample.cpu, sample.max_rss_kb)
+    return Sample(time.perf_counter() - started, sample.cpu)
 
 
 def phase_restore(bench: Bench) -> dict[str, Any]:
@@ -409,26 +430,6 @@ def phase_restore(bench: Bench) -> dict[str, Any]:
     print(f"  dynamodump / ddbctl: {figures['dynamodump_over_ddbctl']:.2f}x (target > 1)")
     print(f"  bare loop / ddbctl:  {figures['bare_over_ddbctl']:.2f}x (target > 1)", flush=True)
     return figures
-
-
-# A child forked from this process (which holds the server and its items) reports this process's size as
-# its own peak (ru_maxrss survives exec): the command is started from a small process instead.
-PEAK_RSS = """
-import os, subprocess, sys
-child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
-_, status, usage = os.wait4(child.pid, 0)
-print(usage.ru_maxrss)
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
-def peak_rss_kb(command: Sequence[str], env: dict[str, str]) -> int:
-    """The peak RSS of ``command`` alone, in KB (exits if it fails)."""
-    completed = subprocess.run([sys.executable, "-c", PEAK_RSS, *command], env=env, capture_output=True, text=True,
-                               check=False)
-    if completed.returncode:
-        sys.exit(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stderr[-4000:]}")
-    return int(completed.stdout.split()[-1])
 
 
 def phase_restore_memory(bench: Bench) -> dict[str, Any]:
