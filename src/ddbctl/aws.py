@@ -274,7 +274,7 @@ def check_region(session: boto3.session.Session, region: str) -> None:
     if any(region in session.get_available_regions("dynamodb", partition_name=p) for p in partitions):
         return
     data = session._session.get_data("endpoints")  # botocore's endpoints.json: each partition's region pattern
-    if any(re.match(p.get("regionRegex", "^$"), region) for p in data.get("partitions", [])):
+    if any(re.fullmatch(p.get("regionRegex", "^$"), region) for p in data.get("partitions", [])):
         return
     raise ConfigError(
         f"unknown AWS region {region!r}: DynamoDB has no such region",

@@ -191,7 +191,7 @@ def check_environment(environment: str, allowed: tuple[str, ...] | None, source:
 
 
 def check_environment_format(environment: str, source: str, candidates: tuple[str, ...] = DEFAULT_ENVIRONMENTS) -> None:
-    if not ENVIRONMENT_PATTERN.match(environment):
+    if not ENVIRONMENT_PATTERN.fullmatch(environment):
         raise ConfigError(
             f"invalid environment {environment!r} (from {source}): an environment name is lowercase letters and "
             "digits, with single hyphens between them (no leading, trailing or double hyphen)",

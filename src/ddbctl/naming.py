@@ -85,7 +85,7 @@ def name_problem(name: str, what: str = "table name") -> str | None:
     """Why ``name`` breaks DynamoDB's naming rule, or None when it is valid."""
     if not MIN_NAME_LENGTH <= len(name) <= MAX_NAME_LENGTH:
         return f"{what} {name!r} must be {MIN_NAME_LENGTH}-{MAX_NAME_LENGTH} characters long (has {len(name)})"
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         return f"{what} {name!r} may contain only letters, digits, '_', '-' and '.'"
     return None
 

@@ -18,6 +18,7 @@ def test_keys_are_bare_identifiers_or_quoted() -> None:
     assert key("cost-center") == "cost-center"
     assert key("Cost Center") == '"Cost Center"'
     assert key("aws.tag") == '"aws.tag"'
+    assert key("team\n") == '"team\\n"'  # a regex's $ matches before a final newline: not an identifier
 
 
 def test_blocks_attributes_and_alignment_as_terraform_fmt_writes_them() -> None:

@@ -45,7 +45,9 @@ def test_local_flag_targets_the_local_server_unless_an_endpoint_is_given() -> No
 @pytest.mark.parametrize(
     ("flags", "fragment"),
     [({"environment": "stag ing"}, "invalid environment"), ({"prefix": "a/b"}, "invalid prefix"),
-     ({"endpoint_url": "localhost:8000"}, "must start with http")],
+     ({"endpoint_url": "localhost:8000"}, "must start with http"),
+     # A regex's $ also matches before a final newline: the whole value must match.
+     ({"environment": "staging\n"}, "invalid environment"), ({"prefix": "construction-expenses\n"}, "invalid prefix")],
 )
 def test_bad_settings_are_refused(flags: dict[str, str], fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):

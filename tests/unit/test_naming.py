@@ -100,3 +100,4 @@ def test_name_lengths_are_checked_inclusively_and_the_message_says_what_and_how_
     assert name_problem("ab") == "table name 'ab' must be 3-255 characters long (has 2)"
     assert name_problem("a" * 256, "index name") == f"index name {'a' * 256!r} must be 3-255 characters long (has 256)"
     assert name_problem("bad name") == "table name 'bad name' may contain only letters, digits, '_', '-' and '.'"
+    assert name_problem("orders\n") == "table name 'orders\\n' may contain only letters, digits, '_', '-' and '.'"

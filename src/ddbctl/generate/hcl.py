@@ -74,7 +74,7 @@ def quote(text: str) -> str:
 
 def key(name: str) -> str:
     """An object key: bare when it is an identifier, quoted otherwise."""
-    return name if _IDENTIFIER.match(name) else quote(name)
+    return name if _IDENTIFIER.fullmatch(name) else quote(name)
 
 
 def value_text(value: Value, depth: int = 0) -> str:

@@ -127,7 +127,7 @@ class Scope:
 def scope_for(source: Source, *, account: str | None = None, bucket: str | None = None,
               kms_keys: Iterable[str] = ()) -> Scope:
     """The scope of the selected environment; S3 from ``s3://bucket/prefix`` (or a bare bucket name)."""
-    if account is not None and not _ACCOUNT.match(account):
+    if account is not None and not _ACCOUNT.fullmatch(account):
         raise ConfigError(f"invalid --account {account!r}: an AWS account id is 12 digits")
     bad_keys = [key for key in kms_keys if not key or any(ch.isspace() or ch in "\"*?" for ch in key)]
     if bad_keys:
@@ -374,7 +374,7 @@ def _glob(pattern: str, *, ignore_case: bool) -> re.Pattern[str]:
 
 
 def _any(patterns: Any, value: str, *, ignore_case: bool) -> bool:
-    return any(_glob(p, ignore_case=ignore_case).match(value) for p in _as_list(patterns))
+    return any(_glob(p, ignore_case=ignore_case).fullmatch(value) for p in _as_list(patterns))
 
 
 def _matches(statement: Json, action: str, resource: str) -> bool:

@@ -55,7 +55,7 @@ def list_environments(
     names = [n for n in dynamo.list_table_names() if n.startswith(f"{settings.prefix}-")]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         described = {t.physical_name: t for t in pool.map(dynamo.describe_live, names) if t is not None}
-    tagged = {tag for t in described.values() if (tag := environment_tag(t)) and ENVIRONMENT_PATTERN.match(tag)}
+    tagged = {tag for t in described.values() if (tag := environment_tag(t)) and ENVIRONMENT_PATTERN.fullmatch(tag)}
     known = tuple(dict.fromkeys((*settings.known_environments, *sorted(tagged))))
     by_environment: dict[str, dict[str, LiveTable]] = {}
     for physical, table in sorted(described.items()):

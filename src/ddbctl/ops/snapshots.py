@@ -316,7 +316,7 @@ def _choose_snapshots(source: Context, backups: Mapping[str, list[Snapshot]], na
         available = [s for s in snapshots if s.status == "AVAILABLE"]
         if name == LATEST:
             match = max(available, key=lambda s: s.created or datetime.min.replace(tzinfo=UTC), default=None)
-        elif _STAMP.match(name):
+        elif _STAMP.fullmatch(name):
             match = next((s for s in available if s.name.endswith("-" + name)), None)
         else:
             match = next((s for s in available if s.name == name), None)
