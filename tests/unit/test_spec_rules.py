@@ -46,6 +46,14 @@ def tags(count: int) -> list[dict[str, str]]:
                  [("/TableName", "table name 'bad name!' may contain only letters, digits, '_', '-' and '.'")],
                  id="logical-name"),
     pytest.param(table(TableName="ab"), [], id="short-logical-name-is-fine"),
+    pytest.param(table(TableName="a" * 252), [], id="logical-name-at-the-limit"),
+    pytest.param(table(TableName="a" * 253),
+                 [("/TableName", f"table name {'a' * 20!r}... has 253 characters: with a prefix in front, a table "
+                                 "name is at most 255, so the file's name at most 252")],
+                 id="logical-name-one-past-the-limit"),
+    pytest.param(table(TableName="orders\n"),
+                 [("/TableName", "table name 'orders\\n' may contain only letters, digits, '_', '-' and '.'")],
+                 id="logical-name-with-a-final-newline"),
     pytest.param(table(KeySchema=[]),
                  [("/KeySchema", "a key schema has one HASH key and at most one RANGE key (found 0 elements)"),
                   ("/AttributeDefinitions/0", "attribute 'pk' is defined but used by no key of the table or its "

@@ -10,7 +10,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from ..naming import name_problem
+from ..naming import MAX_NAME_LENGTH, NAME_PATTERN, name_problem
 from .model import (
     GlobalSecondaryIndex,
     KeySchemaElement,
@@ -27,6 +27,7 @@ MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 256
 MAX_KEY_ATTRIBUTE_NAME = 255
 MAX_RECOVERY_DAYS = 35
+MAX_LOGICAL_NAME = MAX_NAME_LENGTH - 3  # room for the shortest prefix and its hyphen ("xx-")
 
 Finding = tuple[str, str]
 
@@ -48,10 +49,14 @@ def check(spec: TableSpec) -> list[Finding]:
 
 
 def _logical_name(spec: TableSpec) -> Iterator[Finding]:
-    # Prefix and environment come later; the logical part alone must still be a legal name fragment.
-    problem = name_problem(f"xx-{spec.table_name}", "table name")
-    if problem is not None:
-        yield "/TableName", f"table name {spec.table_name!r} may contain only letters, digits, '_', '-' and '.'"
+    # Prefix and environment come later (the physical name is checked whole then); the logical part alone
+    # must still be a legal name fragment, short enough to leave room for a prefix.
+    name = spec.table_name
+    if not NAME_PATTERN.fullmatch(name):
+        yield "/TableName", f"table name {name!r} may contain only letters, digits, '_', '-' and '.'"
+    elif len(name) > MAX_LOGICAL_NAME:
+        yield "/TableName", (f"table name {name[:20]!r}... has {len(name)} characters: with a prefix in front, a "
+                             f"table name is at most {MAX_NAME_LENGTH}, so the file's name at most {MAX_LOGICAL_NAME}")
 
 
 def _key_schema(pointer: str, schema: Sequence[KeySchemaElement]) -> Iterator[Finding]:
