@@ -425,14 +425,21 @@ def test_a_plan_made_against_another_state_is_refused_unless_recheck_is_off(
 # -- waits: --no-wait, max wait, reads the identity may not make ---------------------------------------------
 
 
+BY_A = {"IndexName": "by-a", "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"}}
+
+
+def _create_held_index(db: LocalDynamoDB, staging: Settings, tmp_path: Path, **table: Any) -> Plan:
+    """ORDERS exists; the plan adds index by-a (and ``table``'s settings), whose build the server holds."""
+    converge(staging, tmp_path / "s", table_file())
+    db.server.hold(ORDERS, "by-a")
+    return make_plan(staging, write(tmp_path / "s", table_file(GlobalSecondaryIndexes=[BY_A], **table)))
+
+
 def test_no_wait_returns_once_the_index_is_listed_but_waits_for_a_busy_table_before_the_first_step(
     db: LocalDynamoDB, staging: Settings, tmp_path: Path
 ) -> None:
-    converge(staging, tmp_path / "s", table_file())
-    by_a = {"IndexName": "by-a", "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "ALL"}}
-    db.server.hold(ORDERS, "by-a")
-    plan = make_plan(staging, write(tmp_path / "s", table_file(GlobalSecondaryIndexes=[by_a])))
+    plan = _create_held_index(db, staging, tmp_path)
     assert [type(c) for c in plan.changes] == [CreateIndex]
     result = only(run(staging, plan, VirtualClock().clock, wait=False))
     assert result.outcome is Outcome.UPDATED and [c.kind for c in result.done] == ["create-index"]
@@ -440,7 +447,7 @@ def test_no_wait_returns_once_the_index_is_listed_but_waits_for_a_busy_table_bef
     assert index["IndexStatus"] == "CREATING"
 
     # The index is still building: even --no-wait waits for the table to settle before a plan's first step.
-    plan = make_plan(staging, write(tmp_path / "s", table_file(GlobalSecondaryIndexes=[by_a], Tags=[
+    plan = make_plan(staging, write(tmp_path / "s", table_file(GlobalSecondaryIndexes=[BY_A], Tags=[
         {"Key": "team", "Value": "a"}], TableClass="STANDARD_INFREQUENT_ACCESS")))
     assert [c.kind for c in plan.changes] == ["update-class", "tag"]
     virtual = VirtualClock()
@@ -457,11 +464,7 @@ def test_no_wait_returns_once_the_index_is_listed_but_waits_for_a_busy_table_bef
 def test_without_no_wait_the_last_step_is_waited_for_until_the_table_settles(
     db: LocalDynamoDB, staging: Settings, tmp_path: Path
 ) -> None:
-    converge(staging, tmp_path / "s", table_file())
-    by_a = {"IndexName": "by-a", "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "ALL"}}
-    db.server.hold(ORDERS, "by-a")
-    plan = make_plan(staging, write(tmp_path / "s", table_file(GlobalSecondaryIndexes=[by_a])))
+    plan = _create_held_index(db, staging, tmp_path)
     result = only(run(staging, plan, VirtualClock().clock, max_wait=5.0))
     assert result.outcome is Outcome.FAILED and isinstance(result.error, WaitTimeout)
     assert result.error.hint == f"keep waiting with: ddbctl -e staging wait --table {ORDERS} --index by-a"
@@ -472,12 +475,7 @@ def test_an_index_build_past_max_wait_names_the_command_that_waits_for_that_inde
     db: LocalDynamoDB, staging: Settings, tmp_path: Path, wait: bool
 ) -> None:
     """Only the last step of a --no-wait run is not waited for: the index built first is, either way."""
-    converge(staging, tmp_path / "s", table_file())
-    by_a = {"IndexName": "by-a", "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "ALL"}}
-    db.server.hold(ORDERS, "by-a")
-    plan = make_plan(staging, write(tmp_path / "s", table_file(GlobalSecondaryIndexes=[by_a],
-                                                               Tags=[{"Key": "team", "Value": "a"}])))
+    plan = _create_held_index(db, staging, tmp_path, Tags=[{"Key": "team", "Value": "a"}])
     assert [c.kind for c in plan.changes] == ["create-index", "tag"]
     virtual, events = VirtualClock(), Recorded()
     result = only(run(staging, plan, virtual.clock, events, max_wait=10.0, wait=wait))
