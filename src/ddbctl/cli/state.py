@@ -172,13 +172,25 @@ class Seconds(click.ParamType):  # type: ignore[type-arg]
 
 
 class SettingOption(click.Option):
-    """An option that also reads an environment variable; its errors name what the user set."""
+    """An option that also reads an environment variable; its errors name what the user set.
+
+    The source is remembered when the value is consumed: click (8.4) records a parameter's source only
+    after its value converted, too late for the conversion's own error message."""
+
+    def consume_value(self, ctx: click.Context, opts: Any) -> tuple[Any, click.core.ParameterSource]:
+        value, source = super().consume_value(ctx, opts)
+        ctx.meta[self._source_key] = source
+        return value, source
 
     def get_error_hint(self, ctx: click.Context | None) -> str:
-        source = ctx.get_parameter_source(self.name) if ctx is not None and self.name else None
+        source = ctx.meta.get(self._source_key) if ctx is not None else None
         if source is click.core.ParameterSource.ENVIRONMENT and isinstance(self.envvar, str):
             return self.envvar
         return super().get_error_hint(ctx)
+
+    @property
+    def _source_key(self) -> str:
+        return f"ddbctl.source.{self.name}"
 
 
 def max_wait_option(f: F) -> F:
