@@ -617,12 +617,12 @@ def test_garbage_body_is_a_serialization_exception_and_the_cli_still_works(awsli
 
 def test_cli_shows_unknown_operation(awslike_dynamodb: LocalDynamoDB) -> None:
     # The CLI only sends operations it knows; one that moto lacks is "unknown" to the local server.
-    result = aws(awslike_dynamodb, "describe-contributor-insights", "--table-name", "orders")
+    result = aws(awslike_dynamodb, "describe-table-replica-auto-scaling", "--table-name", "orders")
     assert_cli_error(
         result,
         "UnknownOperationException",
-        "DescribeContributorInsights",
-        "DescribeContributorInsights is not implemented by the local server (moto)",
+        "DescribeTableReplicaAutoScaling",
+        "DescribeTableReplicaAutoScaling is not implemented by the local server (moto)",
     )
 
 

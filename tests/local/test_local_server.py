@@ -248,7 +248,7 @@ def test_garbage_and_unknown_operations_get_dynamodb_errors_and_server_keeps_ser
     status, _, body = dynamo_raw(local.endpoint_url, "SomethingElse.ListTables", b"{}")
     assert body["__type"].endswith("#UnknownOperationException")
     # an operation botocore knows but moto does not implement: a fast, clear 400 instead of moto's 500
-    code, message, status = error_of(local.client().describe_contributor_insights, TableName="orders")
+    code, message, status = error_of(local.client().describe_table_replica_auto_scaling, TableName="orders")
     assert (code, status) == ("UnknownOperationException", 400)
     assert "not implemented" in message
     assert local.client().list_tables()["TableNames"] == []

@@ -48,6 +48,7 @@ class AwsLike:
         backend.native.export_seconds = options.export_seconds
         backend.native.import_seconds = options.import_seconds
         backend.native.clock = clock
+        backend.surface.attach(options, self.plane)
         self._handlers: dict[str, Handler] = {
             "CreateTable": self._create_table,
             "DescribeTable": self._describe_table,
@@ -198,7 +199,8 @@ class AwsLike:
         rules.check_gsi_updates(payload, table)
         response = self.backend.forward(request)
         if response.status == 200:
-            self.plane.updated(key)
+            if not rules.settles_in_place(payload):
+                self.plane.updated(key)
             existing = {index["IndexName"]: index for index in table.get("GlobalSecondaryIndexes") or []}
             for update in payload.get("GlobalSecondaryIndexUpdates") or []:
                 if "Create" in update:
@@ -210,6 +212,8 @@ class AwsLike:
     def _delete_table(self, request: DynamoRequest) -> WireResponse:
         key = request.table_key
         self._require_active(key)
+        if self.plane.index_change_in_progress(key):
+            raise resource_in_use("Cannot delete table while indexes are being created, updated, or deleted")
         response = self.backend.forward(request)
         response.raise_for_error()
         document = response.json()

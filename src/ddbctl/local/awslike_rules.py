@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .wire import DynamoError, constraint, raise_constraint_problems, resource_not_found, validation_error
+from .wire import DynamoError, constraint, index_not_found, raise_constraint_problems, validation_error
 
 MAX_GSIS = 20
 MAX_LSIS = 5
@@ -33,8 +33,10 @@ _UPDATE_KEYS = (
     "DeletionProtectionEnabled",
     "OnDemandThroughput",
     "WarmThroughput",
-    "MultiRegionConsistency",
-    "GlobalTableWitnessUpdates",
+    "VectorIndexUpdates",
+    "GlobalTableSettingsReplicationMode",
+    # MultiRegionConsistency and GlobalTableWitnessUpdates do not count on their own (DynamoDB answers
+    # "At least one of ..."): they only go with ReplicaUpdates.
 )
 
 
@@ -134,10 +136,7 @@ def _is_noop(key: str, value: Any, table: dict[str, Any]) -> bool:
 def check_update_changes_something(payload: dict[str, Any], table: dict[str, Any]) -> None:
     present = [key for key in _UPDATE_KEYS if key in payload]
     if not present:
-        raise validation_error(
-            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-            "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
-        )
+        raise nothing_to_update()
     if not all(_is_noop(key, payload[key], table) for key in present):
         return
     if "ProvisionedThroughput" in payload:
@@ -159,10 +158,35 @@ def check_update_changes_something(payload: dict[str, Any], table: dict[str, Any
     raise validation_error("The update changes nothing: the table already has the requested " + ", ".join(present))
 
 
+def nothing_to_update() -> DynamoError:
+    return validation_error(
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+        "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
+    )
+
+
+# What an UpdateTable may carry and still leave the table ACTIVE: a warm throughput raise shows only in
+# WarmThroughput.Status, an on-demand limit applies at once, a GSI's own update flips only its IndexStatus.
+_IN_PLACE = frozenset({"TableName", "AttributeDefinitions", "WarmThroughput", "OnDemandThroughput"})
+_IN_PLACE_INDEX = frozenset({"IndexName", "WarmThroughput", "OnDemandThroughput"})
+
+
+def settles_in_place(payload: dict[str, Any]) -> bool:
+    """Whether an UpdateTable changes only what DynamoDB changes without making the table UPDATING."""
+    updates = payload.get("GlobalSecondaryIndexUpdates") or []
+    index_updates_in_place = all(
+        isinstance(update, dict) and set(update) == {"Update"} and set(update["Update"]) <= _IN_PLACE_INDEX
+        for update in updates
+    )
+    return set(payload) - {"GlobalSecondaryIndexUpdates"} <= _IN_PLACE and index_updates_in_place
+
+
 def index_changes(payload: dict[str, Any]) -> int:
-    """How many GSI creates and deletes an UpdateTable asks for: DynamoDB runs one at a time per table."""
-    updates: list[dict[str, Any]] = payload.get("GlobalSecondaryIndexUpdates") or []
-    return sum(1 for update in updates if "Create" in update or "Delete" in update)
+    """How many index (GSI or vector index) creates and deletes an UpdateTable asks for: DynamoDB runs one
+    at a time per table."""
+    updates: list[Any] = [*(payload.get("GlobalSecondaryIndexUpdates") or []),
+                          *(payload.get("VectorIndexUpdates") or [])]
+    return sum(1 for update in updates if isinstance(update, dict) and ("Create" in update or "Delete" in update))
 
 
 def index_limit_exceeded() -> DynamoError:
@@ -176,7 +200,8 @@ def check_gsi_updates(payload: dict[str, Any], table: dict[str, Any]) -> None:
     updates: list[dict[str, Any]] = payload.get("GlobalSecondaryIndexUpdates") or []
     gsis = list(table.get("GlobalSecondaryIndexes") or [])
     lsis = list(table.get("LocalSecondaryIndexes") or [])
-    existing = {index["IndexName"] for index in gsis} | {index["IndexName"] for index in lsis}
+    vector_indexes = table.get("VectorIndexes") or []
+    existing = {index["IndexName"] for index in [*gsis, *lsis, *vector_indexes]}
     defined = {
         d["AttributeName"] for d in payload.get("AttributeDefinitions") or table.get("AttributeDefinitions") or []
     }
@@ -184,7 +209,7 @@ def check_gsi_updates(payload: dict[str, Any], table: dict[str, Any]) -> None:
         for action in ("Delete", "Update"):
             name = (update.get(action) or {}).get("IndexName")
             if name is not None and name not in existing:
-                raise resource_not_found(f"Requested resource not found: Index: {name} not found")
+                raise index_not_found(name)
         create = update.get("Create")
         if create is None:
             continue

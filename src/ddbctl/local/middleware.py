@@ -10,6 +10,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from . import autoscaling
 from .awslike import AwsLike
 from .awslike_state import ControlPlane
 from .capacity import with_read_capacity
@@ -32,8 +33,9 @@ from .wire import (
 CONTROL_PREFIX = "/_ddbctl/"
 _READ_PREFIXES = ("Describe", "List")
 # Other services moto answers as they are, in the server's account: KMS (the keys of SSE, such as the AWS
-# managed alias/aws/dynamodb) and STS (GetCallerIdentity: the account a client works in).
-OTHER_SERVICES = ("kms", "sts")
+# managed alias/aws/dynamodb), STS (GetCallerIdentity: the account a client works in), Kinesis (the streams
+# of Kinesis streaming destinations) and Application Auto Scaling (scaling of DynamoDB capacity).
+OTHER_SERVICES = ("kms", "sts", "kinesis", "application-autoscaling")
 
 
 class DynamoDBApp:
@@ -69,6 +71,22 @@ class DynamoDBApp:
     def release(self, region: str, table: str | None, index: str | None) -> None:
         with self._lock:
             self._plane().release((region, table) if table else None, index)
+
+    def scale(self, region: str, resource_id: str, dimension: str, capacity: int) -> None:
+        """Play Application Auto Scaling: set the capacity of a registered scalable target with an UpdateTable."""
+        table_name = resource_id.split("/")[1] if resource_id.startswith("table/") else ""
+        with self._lock:
+            key = (region, table_name)
+            table = self.backend.call("DescribeTable", {"TableName": table_name}, region)["Table"]
+            account = self.backend.account_id
+            update = autoscaling.scaling_update(account, region, resource_id, dimension, capacity, table)
+            scaler = DynamoRequest("UpdateTable", update, region)
+            if self.aws_like is not None:
+                if self.aws_like.plane.table_status(key) != "ACTIVE":
+                    raise ValueError(f"{table_name} is {self.aws_like.plane.table_status(key)}: the scaler waits")
+                self.aws_like.handle(scaler).raise_for_error()
+            else:
+                self.backend.forward(scaler).raise_for_error()
 
     def _plane(self) -> ControlPlane:
         if self.aws_like is None:
@@ -218,6 +236,8 @@ class DynamoDBApp:
             return Response(status=204)
         if route in (("POST", "holds"), ("POST", "holds/release")):
             return self._hold(request, release=route[1] == "holds/release")
+        if route == ("POST", "autoscaling/scale"):
+            return self._scale_request(request)
         if route == ("GET", "policy"):
             return _json({"allow": self.policy.snapshot()})
         if route == ("POST", "policy"):
@@ -278,6 +298,19 @@ class DynamoDBApp:
                 self.hold(str(region), str(table), index)
         except ValueError as exc:
             return _json({"error": str(exc)}, status=400)
+        return Response(status=204)
+
+
+    def _scale_request(self, request: Request) -> Response:
+        """POST /_ddbctl/autoscaling/scale {"resource_id", "dimension", "capacity", "region"?}: as scale()."""
+        document = _parse_payload(request.get_data()) or {}
+        try:
+            self.scale(str(document.get("region", "us-east-1")), str(document["resource_id"]),
+                       str(document["dimension"]), int(document["capacity"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            return _json({"error": f"cannot scale: {exc}"}, status=400)
+        except DynamoError as error:
+            return _json({"error": f"{error.code}: {error.message}"}, status=409)
         return Response(status=204)
 
 

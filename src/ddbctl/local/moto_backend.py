@@ -20,6 +20,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 from .moto_fixes import MotoFixes
 from .native import NATIVE_OPERATIONS, RESTORE_OPERATIONS, NativeJobs
 from .s3 import LocalS3
+from .surface import Surface
 from .wire import DYNAMODB_TARGET_PREFIX, JSON_CONTENT_TYPE, DynamoError, DynamoRequest, WireResponse
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class MotoBackend:
         self.fixes = MotoFixes(self.account_id)
         self.s3 = LocalS3(self.account_id)
         self.native = NativeJobs(self)
+        self.surface = Surface(self.account_id, self.forward, self.fixes.moto_table)
         if "MOTO_ACCOUNT_ID" in os.environ:
             # moto gives that variable priority over the header: servers would share one account.
             logger.warning("MOTO_ACCOUNT_ID is set: local servers in this process will share tables")
@@ -61,10 +63,18 @@ class MotoBackend:
     def forward(self, request: DynamoRequest) -> WireResponse:
         """Send one request to moto, with MotoFixes' corrections of moto's gaps; buffer its answer.
 
-        Exports and imports are answered by NativeJobs instead; restores are checked and corrected by it.
+        Exports and imports are answered by NativeJobs instead; restores are checked and corrected by it. The
+        2026 table surface (vector indexes, policies, replicas, ...) is played by Surface in front of both.
         """
-        if request.target_prefix == DYNAMODB_TARGET_PREFIX and request.operation in NATIVE_OPERATIONS:
-            return self.native.handle(request)
+        if request.target_prefix == DYNAMODB_TARGET_PREFIX:
+            if request.operation in NATIVE_OPERATIONS:
+                return self.native.handle(request)
+            if self.surface.intercepts(request.operation):
+                return self.surface.handle(request, self._corrected)
+        return self._corrected(request)
+
+    def _corrected(self, request: DynamoRequest) -> WireResponse:
+        """moto's answer, corrected by MotoFixes (and, for restores, checked and completed by NativeJobs)."""
         restore = request.target_prefix == DYNAMODB_TARGET_PREFIX and request.operation in RESTORE_OPERATIONS
         if restore:
             self.native.check_restore(request)
@@ -112,7 +122,8 @@ class MotoBackend:
     def forward_service(
         self, service: str, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """Send a request of another service (kms, sts) to moto as it is, in this server's account."""
+        """Send a request of another service (KMS, STS, Kinesis, Application Auto Scaling) to moto as it is, in
+        this server's account."""
         sent = {name: value for name, value in headers.items() if name.lower() not in ("host", "content-length")}
         sent["x-moto-account-id"] = self.account_id
         builder = EnvironBuilder(method=method, path=path, headers=list(sent.items()), data=body)
@@ -134,15 +145,22 @@ class MotoBackend:
         return result
 
     def reset(self) -> None:
-        """Drop this account's tables, backups, streams, buckets and KMS keys (MotoFixes creates the AWS managed
-        key for SSE there), leaving other servers' accounts alone."""
+        """Drop this account's tables, backups, streams, buckets, KMS keys (MotoFixes creates the AWS managed
+        key for SSE there), Kinesis streams, scaling targets and the 2026 surface's settings, leaving other
+        servers' accounts alone."""
+        from moto.applicationautoscaling.models import applicationautoscaling_backends  # noqa: PLC0415
+        from moto.cloudwatch.models import cloudwatch_backends  # noqa: PLC0415
         from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415
         from moto.dynamodbstreams.models import dynamodbstreams_backends  # noqa: PLC0415
+        from moto.kinesis.models import kinesis_backends  # noqa: PLC0415
         from moto.kms.models import kms_backends  # noqa: PLC0415
 
-        for backends in (dynamodb_backends, dynamodbstreams_backends, kms_backends):
+        # Kinesis, Application Auto Scaling and CloudWatch (its alarms for scaling policies) are served too.
+        for backends in (dynamodb_backends, dynamodbstreams_backends, kms_backends, kinesis_backends,
+                         applicationautoscaling_backends, cloudwatch_backends):
             if self.account_id in backends:
                 backends[self.account_id].reset()
         self.fixes.reset()
+        self.surface.reset()
         self.native.reset()
         self.s3.reset()

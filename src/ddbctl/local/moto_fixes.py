@@ -36,10 +36,11 @@ from .wire import (
     TableKey,
     WireResponse,
     constraint,
+    index_not_found,
     json_response,
     raise_constraint_problems,
-    resource_not_found,
     table_description,
+    table_not_found,
     validation_error,
 )
 
@@ -91,7 +92,7 @@ class MotoFixes:
         elif operation == "CreateTable" and isinstance(request.payload.get("Tags"), list):
             request = request.with_payload({**request.payload, "Tags": dedupe_tags(request.payload["Tags"])})
         if operation == "Scan":
-            table = self._moto_table(request.table_key)
+            table = self.moto_table(request.table_key)
             answer = plain_scan(table, request.payload, self._scan_orders) if table is not None else None
             if answer is not None:
                 return json_response(answer)
@@ -117,7 +118,7 @@ class MotoFixes:
     def _prepare_update(self, request: DynamoRequest) -> DynamoRequest:
         """UpdateTable as DynamoDB takes it: indexes to delete or update must exist (moto crashes), and
         AttributeDefinitions add to the table's (moto replaces them)."""
-        table = self._moto_table(request.table_key)
+        table = self.moto_table(request.table_key)
         if table is None:
             return request
         existing = {index.name for index in table.global_indexes}
@@ -125,7 +126,7 @@ class MotoFixes:
             for action in ("Delete", "Update"):
                 name = (update.get(action) or {}).get("IndexName") if isinstance(update, dict) else None
                 if name is not None and name not in existing:
-                    raise resource_not_found(f"Requested resource not found: Index: {name} not found")
+                    raise index_not_found(name)
         requested = request.payload.get("AttributeDefinitions")
         if not isinstance(requested, list):
             return request
@@ -184,7 +185,7 @@ class MotoFixes:
     def _count_only(self, request: DynamoRequest, send: Send) -> WireResponse:
         """moto answers Select=COUNT with every item, slowly serialized: ask it for the partition key
         only, and answer without items, as DynamoDB does."""
-        table = self._moto_table(request.table_key)
+        table = self.moto_table(request.table_key)
         if table is None:
             return send(request)
         if request.operation == "Scan" and not set(request.payload) - _PLAIN_COUNT:
@@ -202,7 +203,7 @@ class MotoFixes:
 
     # -- moto's tables -----------------------------------------------------------------------------
 
-    def _moto_table(self, key: TableKey) -> Table | None:
+    def moto_table(self, key: TableKey) -> Table | None:
         from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415 - heavy, as in MotoBackend
 
         table: Table | None = dynamodb_backends[self.account_id][key[0]].tables.get(key[1])
@@ -215,7 +216,7 @@ class MotoFixes:
         enabled; moto as soon as the table ever had one. Returns how to undo if moto then fails."""
         if not isinstance(spec, dict) or not spec.get("StreamEnabled"):
             return None
-        table = self._moto_table(key)
+        table = self.moto_table(key)
         if table is None:
             return None
         if (table.stream_specification or {}).get("StreamEnabled"):
@@ -237,7 +238,7 @@ class MotoFixes:
     def _stream_disabled(self, key: TableKey) -> None:
         # moto keeps feeding the disabled stream's shard, which needs a StreamViewType the table no longer
         # has: every PutItem/UpdateItem/DeleteItem would crash. The disabled stream records nothing.
-        table = self._moto_table(key)
+        table = self.moto_table(key)
         if table is not None:
             table.stream_shard = None
 
@@ -245,7 +246,7 @@ class MotoFixes:
 
     def _set_sse(self, key: TableKey, spec: dict[str, Any]) -> dict[str, Any] | None:
         """Store the SSE setting in moto's table; the SSEDescription DynamoDB shows for it (None: none)."""
-        table = self._moto_table(key)
+        table = self.moto_table(key)
         if table is None:
             return None
         if not spec.get("Enabled"):
@@ -363,5 +364,5 @@ def _standard_codes(request: DynamoRequest, response: WireResponse) -> WireRespo
     """moto's odd error codes as DynamoDB's (moto says ``ResourceNotFound`` for TTL calls)."""
     if response.error_code == "ResourceNotFound":
         name = request.tables[0] if request.tables else None
-        raise resource_not_found(f"Requested resource not found: Table: {name} not found")
+        raise table_not_found(name)
     return response

@@ -50,7 +50,8 @@ def _job_id(now: float) -> str:
     return f"{int(now * 1000):014d}-{uuid.uuid4().hex[:8]}"
 
 
-def _iso(epoch: float) -> str:
+def iso_time(epoch: float) -> str:
+    """``2026-10-09T00:29:34.602Z``: the ISO form with milliseconds DynamoDB writes into files and messages."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
@@ -201,11 +202,11 @@ class NativeJobs:
             summary = {
                 "version": "2020-06-30",
                 "exportArn": description["ExportArn"],
-                "startTime": _iso(description["StartTime"]),
-                "endTime": _iso(self.wall_clock()),
+                "startTime": iso_time(description["StartTime"]),
+                "endTime": iso_time(self.wall_clock()),
                 "tableArn": description["TableArn"],
                 "tableId": description["TableId"],
-                "exportTime": _iso(description["ExportTime"]),
+                "exportTime": iso_time(description["ExportTime"]),
                 "s3Bucket": bucket,
                 "s3Prefix": description["S3Prefix"] or None,
                 "s3SseAlgorithm": description["S3SseAlgorithm"],

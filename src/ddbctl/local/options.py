@@ -28,6 +28,23 @@ class AwsLikeOptions:
     export_seconds: float = 2.0
     import_seconds: float = 2.0
     restore_seconds: float = 2.0
+    # The 2026 table surface (docs/local.md). A vector index added by UpdateTable is CREATING (Backfilling
+    # false, then true) this long, sharing the one-index-build-at-a-time rule with GSIs; it is deleted in
+    # index_delete_seconds. DynamoDB takes minutes for both; these defaults stay short.
+    vector_index_create_seconds: float = 3.0
+    # A raised WarmThroughput (table or GSI) shows Status UPDATING this long; TableStatus stays ACTIVE.
+    warm_throughput_seconds: float = 2.0
+    # A replica added by UpdateTable ReplicaUpdates is CREATING this long (its table CREATING in its own
+    # region, the source UPDATING); a removed one DELETING for replica_delete_seconds.
+    replica_create_seconds: float = 3.0
+    replica_delete_seconds: float = 1.0
+    # After a resource policy changes, another change of it is refused this long: ResourceInUseException
+    # for the first 2/15 (DynamoDB: about 2 s of 15), then ThrottlingException. DynamoDB's window is 15 s.
+    resource_policy_lock_seconds: float = 1.0
+    # Contributor Insights ENABLING/DISABLING, and a Kinesis streaming destination ENABLING, DISABLING or
+    # UPDATING, last this long.
+    contributor_insights_seconds: float = 1.0
+    kinesis_destination_seconds: float = 1.0
     unprocessed_rate: float = 0.0
     throttle_rate: float = 0.0
     error_rate: float = 0.0

@@ -30,6 +30,13 @@ FAST_AWS_LIKE = AwsLikeOptions(
     export_seconds=0.5,
     import_seconds=0.5,
     restore_seconds=0.5,
+    vector_index_create_seconds=0.6,
+    warm_throughput_seconds=0.3,
+    replica_create_seconds=0.6,
+    replica_delete_seconds=0.3,
+    resource_policy_lock_seconds=0.3,
+    contributor_insights_seconds=0.2,
+    kinesis_destination_seconds=0.2,
     seed=1234,
 )
 

@@ -162,6 +162,13 @@ class LocalServer:
         """Drop every table, backup, timeline, hold, recorded operation and fault of this server."""
         self._app.reset()
 
+    def scale(self, resource_id: str, dimension: str, capacity: int, region: str = "us-east-1") -> None:
+        """Play Application Auto Scaling: set ``dimension`` (``dynamodb:table:ReadCapacityUnits``, ...) of
+        ``resource_id`` (``table/T`` or ``table/T/index/I``) to ``capacity`` with an UpdateTable, as the scaler
+        does. The target must be registered (RegisterScalableTarget) and ``capacity`` within its bounds, else
+        ValueError; in the AWS-like mode the table must be ACTIVE, and it is UPDATING afterwards."""
+        self._app.scale(region, resource_id, dimension, capacity)
+
     def hold(self, table: str, index: str | None = None, region: str = "us-east-1") -> None:
         """AWS-like mode: keep ``table``'s (or its ``index``'s) current or next transition from finishing
         until ``release``: a CREATING, UPDATING or DELETING table or a CREATING or DELETING index stays so,

@@ -54,6 +54,16 @@ def resource_not_found(message: str = "Requested resource not found") -> DynamoE
     return DynamoError("ResourceNotFoundException", message)
 
 
+def table_not_found(name: object) -> DynamoError:
+    """DynamoDB's answer for a table that does not exist, on the calls that name the table."""
+    return resource_not_found(f"Requested resource not found: Table: {name} not found")
+
+
+def index_not_found(name: object) -> DynamoError:
+    """DynamoDB's answer for a GSI update or delete naming an index the table does not have."""
+    return resource_not_found(f"Requested resource not found: Index: {name} not found")
+
+
 def constraint(value: Any, member: str, rule: str) -> str:
     """One problem of a request member, worded as DynamoDB's (coral's) input validation words it."""
     return f"Value '{value}' at '{member}' failed to satisfy constraint: Member must {rule}"
