@@ -72,18 +72,25 @@ class LocalDynamoDB:
 
     def s3_client(self, **kwargs: Any) -> Any:
         """A boto3 S3 client for this server (the same port serves S3), path-style, one attempt."""
-        import boto3  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
         from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
 
         config = Config(s3={"addressing_style": "path"}, retries={"mode": "standard", "total_max_attempts": 1})
+        return self.service_client("s3", **{"config": config, **kwargs})
+
+    def service_client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client of another service the same port serves (``kinesis``, ``application-autoscaling``,
+        ``kms``, ``sts``, ``s3``), one attempt."""
+        import boto3  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+        from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+
         settings: dict[str, Any] = {
             "endpoint_url": self.endpoint_url,
             "region_name": self.region,
             "aws_access_key_id": "testing",
             "aws_secret_access_key": "testing",
-            "config": config,
+            "config": Config(retries={"mode": "standard", "total_max_attempts": 1}),
         }
-        return boto3.client("s3", **{**settings, **kwargs})
+        return boto3.client(service, **{**settings, **kwargs})
 
 
 def local_dynamodb(server: LocalServer) -> LocalDynamoDB:

@@ -427,6 +427,11 @@ def replica_creation(table: dict[str, Any], settings: dict[str, Any]) -> dict[st
             for index in table.get("LocalSecondaryIndexes") or []]
     if lsis:
         payload["LocalSecondaryIndexes"] = lsis
+    vector_fields = ("IndexName", "VectorAttribute", "Dimensions", "DistanceFunction", "Projection", "SearchSchema")
+    vector_indexes = [{name: index[name] for name in vector_fields if name in index}
+                      for index in table.get("VectorIndexes") or []]
+    if vector_indexes:
+        payload["VectorIndexes"] = vector_indexes
     sse = table.get("SSEDescription") or {}
     if sse.get("SSEType") == "KMS":
         payload["SSESpecification"] = {"Enabled": True, "SSEType": "KMS",
