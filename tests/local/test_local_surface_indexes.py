@@ -55,7 +55,7 @@ def test_a_gsi_with_two_hash_and_two_range_attributes_is_stored_described_and_qu
             item["day"] = {"S": day}
         client.put_item(TableName="orders", Item=item)
 
-    def query(condition: str, **values: dict[str, str]) -> list[str]:
+    def query(condition: str, **values: Any) -> list[str]:
         answer = client.query(TableName="orders", IndexName="by-tenant", KeyConditionExpression=condition,
                               ExpressionAttributeNames={"#r": "region"},
                               ExpressionAttributeValues={f":{name}": value for name, value in values.items()})
@@ -87,7 +87,8 @@ def test_a_gsi_key_schema_beyond_dynamodb_s_rules_is_refused_at_creation_and_by_
     attributes = definitions(pk="S", **{element["AttributeName"]: "S" for element in schema})
     gsi = {"IndexName": "by-many", "KeySchema": schema, "Projection": {"ProjectionType": "ALL"}}
     client = local.client()
-    refused = error_of(client.create_table, **table_request(GlobalSecondaryIndexes=[gsi], AttributeDefinitions=attributes))
+    refused = error_of(client.create_table,
+                       **table_request(GlobalSecondaryIndexes=[gsi], AttributeDefinitions=attributes))
     assert refused[:2] == ("ValidationException", message)
     assert client.list_tables()["TableNames"] == []
     create(local, table_request())
@@ -100,7 +101,8 @@ def test_a_gsi_key_schema_beyond_dynamodb_s_rules_is_refused_at_creation_and_by_
 @BOTH_MODES
 def test_table_and_lsi_keys_stay_at_two_attributes(server_fixture: str, request: pytest.FixtureRequest) -> None:
     client = server(request, server_fixture).client()
-    lsi = {"IndexName": "by-x", "KeySchema": key_schema("pk", ranges=("x", "y")), "Projection": {"ProjectionType": "ALL"}}
+    lsi = {"IndexName": "by-x", "KeySchema": key_schema("pk", ranges=("x", "y")),
+           "Projection": {"ProjectionType": "ALL"}}
     code, message, _ = error_of(client.create_table, **table_request(
         sort_key=True, LocalSecondaryIndexes=[lsi], AttributeDefinitions=definitions(pk="S", sk="S", x="S", y="S")))
     assert code == "ValidationException"
@@ -138,7 +140,8 @@ def test_vector_indexes_at_creation_are_described_as_dynamodb_describes_them(
     table = described(client)
     arn = table["TableArn"]
     assert table["VectorIndexes"] == [
-        {"IndexName": "by-embedding", "SearchSchema": [{"AttributeName": "category", "SearchSchemaElementType": "HASH"}],
+        {"IndexName": "by-embedding",
+         "SearchSchema": [{"AttributeName": "category", "SearchSchemaElementType": "HASH"}],
          "Projection": {"ProjectionType": "KEYS_ONLY"}, "VectorAttribute": {"AttributeName": "embedding"},
          "Dimensions": 3, "DistanceFunction": "COSINE", "IndexStatus": "ACTIVE", "IndexSizeBytes": 0, "ItemCount": 0,
          "IndexArn": f"{arn}/index/by-embedding"},
@@ -187,14 +190,16 @@ def test_a_vector_index_dynamodb_refuses_refuses_the_table(
 
 
 @BOTH_MODES
-def test_vector_indexes_are_added_and_removed_by_update_table(server_fixture: str, request: pytest.FixtureRequest) -> None:
+def test_vector_indexes_are_added_and_removed_by_update_table(
+    server_fixture: str, request: pytest.FixtureRequest
+) -> None:
     local = server(request, server_fixture)
     client = create(local, table_request())
     client.update_table(TableName="orders", AttributeDefinitions=definitions(category="S"), VectorIndexUpdates=[
         {"Create": vector_index(SearchSchema=[{"AttributeName": "category", "SearchSchemaElementType": "HASH"}])}])
     wait_until(lambda: (index_named(described(client), "by-embedding", "VectorIndexes") or {}).get("IndexStatus")
                == "ACTIVE")
-    refusals = [
+    refusals: list[tuple[dict[str, Any], str]] = [
         ({"VectorIndexUpdates": [{"Create": vector_index()}]}, "Attempting to create an index which already exists"),
         ({"VectorIndexUpdates": [{"Delete": {"IndexName": "by-nothing"}}]},
          "Requested resource not found: Index by-nothing for table orders"),
@@ -219,8 +224,8 @@ def test_a_provisioned_table_gets_no_vector_index(server_fixture: str, request: 
     client = create(server(request, server_fixture), provisioned(table_request()))
     code, message, _ = error_of(client.update_table, TableName="orders",
                                 VectorIndexUpdates=[{"Create": vector_index()}])
-    assert (code, message) == ("ValidationException", f"{INVALID} Vector indexes are only supported for PAY_PER_REQUEST "
-                                                      "tables")
+    assert (code, message) == ("ValidationException",
+                               f"{INVALID} Vector indexes are only supported for PAY_PER_REQUEST tables")
 
 
 def test_a_vector_index_build_backfills_and_shares_the_one_index_build_rule_with_gsis(

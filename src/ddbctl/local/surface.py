@@ -150,7 +150,7 @@ class Surface:
         payload, key = request.payload, request.table_key
         extras = self._tables.get(key, TableExtras())
         gsi_updates = [u for u in payload.get("GlobalSecondaryIndexUpdates") or [] if isinstance(u, dict)]
-        ours = ("VectorIndexUpdates", "WarmThroughput", "BillingMode", *REPLICA_KEYS)
+        ours = ("VectorIndexUpdates", "WarmThroughput", "BillingMode", "ProvisionedThroughput", *REPLICA_KEYS)
         if not (any(name in payload for name in ours) or gsi_updates or self.replicas.group(key)):
             return self._described(key, send(request))  # nothing of this layer's: moto's answer as it is
         table = self._described_table(key)
