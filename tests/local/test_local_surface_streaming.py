@@ -134,8 +134,9 @@ def test_a_kinesis_destination_is_enabled_updated_and_disabled(
     wait_until(lambda: destinations(client) == [{"StreamArn": arn, "DestinationStatus": "DISABLED"}])
     assert error_of(client.disable_kinesis_streaming_destination, TableName="orders", StreamArn=arn)[:2] == (
         "ValidationException", f"{NOT_VALID} KinesisStreamingDestination must be ACTIVE to perform DISABLE operation.")
-    operations = {entry["operation"] for entry in local.server.operations()}
-    assert {"kinesis:CreateStream", "kinesis:DescribeStream", "EnableKinesisStreamingDestination"} <= operations
+    logged = {(entry["operation"], entry.get("resource")) for entry in local.server.operations()}
+    assert {("kinesis:CreateStream", arn), ("kinesis:DescribeStream", arn),
+            ("EnableKinesisStreamingDestination", None)} <= logged  # IAM's action names, and the stream
 
 
 @BOTH_MODES

@@ -55,6 +55,55 @@ _RATE = click.FloatRange(0, 1)
     "--restore-seconds", type=_SECONDS, default=2.0, show_default=True, help="How long a restored table stays CREATING."
 )
 @click.option(
+    "--vector-index-create-seconds",
+    type=_SECONDS,
+    default=3.0,
+    show_default=True,
+    help="How long a vector index added to a table stays CREATING (backfilling).",
+)
+@click.option(
+    "--warm-throughput-seconds",
+    type=_SECONDS,
+    default=2.0,
+    show_default=True,
+    help="How long raised warm throughput shows Status UPDATING.",
+)
+@click.option(
+    "--replica-create-seconds",
+    type=_SECONDS,
+    default=3.0,
+    show_default=True,
+    help="How long a new replica (global table) stays CREATING.",
+)
+@click.option(
+    "--replica-delete-seconds",
+    type=_SECONDS,
+    default=1.0,
+    show_default=True,
+    help="How long a removed replica stays DELETING.",
+)
+@click.option(
+    "--resource-policy-lock-seconds",
+    type=_SECONDS,
+    default=1.0,
+    show_default=True,
+    help="How long a resource policy change refuses the next change (DynamoDB: 15).",
+)
+@click.option(
+    "--contributor-insights-seconds",
+    type=_SECONDS,
+    default=1.0,
+    show_default=True,
+    help="How long Contributor Insights stay ENABLING or DISABLING.",
+)
+@click.option(
+    "--kinesis-destination-seconds",
+    type=_SECONDS,
+    default=1.0,
+    show_default=True,
+    help="How long a Kinesis streaming destination stays ENABLING, DISABLING or UPDATING.",
+)
+@click.option(
     "--unprocessed-rate",
     type=_RATE,
     default=0.0,
@@ -113,9 +162,11 @@ def local(ctx: click.Context, /, host: str, port: int, aws_like: bool, **tuning:
 
 def _announce(endpoint_url: str, aws_like: bool) -> None:
     mode = "AWS-like" if aws_like else "plain"
-    click.echo(f"ddbctl local DynamoDB and S3 ({mode}) listening on {endpoint_url}")
+    click.echo(f"ddbctl local DynamoDB, S3, Kinesis and Application Auto Scaling ({mode}) listening on {endpoint_url}")
     click.echo("Use it from another shell with:")
     click.echo(f"  export AWS_ENDPOINT_URL_DYNAMODB={endpoint_url} AWS_ENDPOINT_URL_S3={endpoint_url}")
+    click.echo(f"  export AWS_ENDPOINT_URL_KINESIS={endpoint_url}")
+    click.echo(f"  export AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING={endpoint_url}")
     click.echo("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
     click.echo("  export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1")
     # --local means the default port only; any other server is named by its URL.

@@ -212,6 +212,9 @@ class DynamoDBApp:
         target = request.headers.get("X-Amz-Target", "")
         operation = target.partition(".")[2] if target else request.form.get("Action", "")
         entry = self.operations.start(f"{service}:{operation or '(none)'}", [])  # kms:DescribeKey, as IAM names it
+        entry["resource"] = other_service_resource(service, _parse_payload(body) or {},
+                                                   region_from_authorization(request.headers.get("Authorization")),
+                                                   self.backend.account_id)
         with self._lock:
             status, headers, answer = self.backend.forward_service(
                 service, request.method, request.path, dict(request.headers.items()), body)
@@ -312,6 +315,19 @@ class DynamoDBApp:
         except DynamoError as error:
             return _json({"error": f"{error.code}: {error.message}"}, status=409)
         return Response(status=204)
+
+
+def other_service_resource(service: str, payload: dict[str, Any], region: str, account_id: str) -> str:
+    """The resource ARN an IAM policy must allow for another service's call, as far as the request names it:
+    a Kinesis stream (by ARN or name) or a KMS key given by ARN; ``*`` otherwise."""
+    if service == "kinesis":
+        if isinstance(payload.get("StreamARN"), str):
+            return str(payload["StreamARN"])
+        if isinstance(payload.get("StreamName"), str):
+            return f"arn:aws:kinesis:{region}:{account_id}:stream/{payload['StreamName']}"
+    if service == "kms" and str(payload.get("KeyId", "")).startswith("arn:"):
+        return str(payload["KeyId"])
+    return "*"
 
 
 def service_of(authorization: str | None) -> str | None:

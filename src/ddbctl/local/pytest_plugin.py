@@ -96,6 +96,9 @@ class LocalDynamoDB:
 def local_dynamodb(server: LocalServer) -> LocalDynamoDB:
     env = {
         "AWS_ENDPOINT_URL_DYNAMODB": server.endpoint_url,
+        # The same port serves Kinesis and Application Auto Scaling (the 2026 table surface's other services).
+        "AWS_ENDPOINT_URL_KINESIS": server.endpoint_url,
+        "AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING": server.endpoint_url,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
