@@ -40,6 +40,16 @@ MUTATING_OPERATIONS: frozenset[str] = frozenset(
         "ExportTableToPointInTime",
         "CreateBackup",
         "DeleteBackup",
+        "StartBulkPutItems",
+        "CancelBulkOperation",
+        # Application Auto Scaling of a table's capacity, logged by its IAM action names (a dry run of a plan
+        # that manages scaling targets sends none of these either).
+        "application-autoscaling:RegisterScalableTarget",
+        "application-autoscaling:DeregisterScalableTarget",
+        "application-autoscaling:PutScalingPolicy",
+        "application-autoscaling:DeleteScalingPolicy",
+        "application-autoscaling:PutScheduledAction",
+        "application-autoscaling:DeleteScheduledAction",
     }
 )
 
@@ -60,7 +70,7 @@ DATA_OPERATIONS: frozenset[str] = frozenset(
 )
 
 _FALLBACK_OPERATIONS = (
-    MUTATING_OPERATIONS
+    frozenset(operation for operation in MUTATING_OPERATIONS if ":" not in operation)
     | DATA_OPERATIONS
     | {
         "DescribeTable",
