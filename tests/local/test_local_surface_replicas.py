@@ -220,3 +220,35 @@ def test_a_member_deleted_in_its_own_region_leaves_the_group(dynamodb: LocalDyna
     dynamodb.client(region_name=EU).delete_table(TableName="orders")
     assert replica_regions(home) == [APAC]
     assert replica_regions(dynamodb.client(region_name=APAC)) == ["us-east-1"]
+
+
+def test_a_table_with_the_whole_surface_gets_a_replica_that_carries_what_is_group_wide(
+    awslike_dynamodb: LocalDynamoDB,
+) -> None:
+    # The issue's acceptance table, as boto3 makes it on the AWS-like server: every setting reads back, and a
+    # replica carries the group-wide ones while policies and insights stay in their region.
+    local = awslike_dynamodb
+    gsi = {"IndexName": "by-tenant", "KeySchema": key_schema("tenant", "region"),
+           "Projection": {"ProjectionType": "ALL"}}
+    vector = {"IndexName": "by-embedding", "VectorAttribute": {"AttributeName": "embedding"}, "Dimensions": 4,
+              "DistanceFunction": "COSINE", "Projection": {"ProjectionType": "KEYS_ONLY"}}
+    document = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012'
+                ':root"},"Action":"dynamodb:GetItem","Resource":"*"}]}')
+    home = create(local, table_request(GlobalSecondaryIndexes=[gsi], VectorIndexes=[vector], ResourcePolicy=document,
+                                       AttributeDefinitions=definitions(pk="S", tenant="S", region="S"),
+                                       WarmThroughput={"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 5000}))
+    home.update_contributor_insights(TableName="orders", ContributorInsightsAction="ENABLE")
+    add_replica(home, EU)
+    wait_until(lambda: settled(home))
+    europe = local.client(region_name=EU)
+    for client in (home, europe):
+        table = described(client)
+        assert table["GlobalSecondaryIndexes"][0]["KeySchema"] == key_schema("tenant", "region")
+        assert [index["IndexName"] for index in table["VectorIndexes"]] == ["by-embedding"]
+        assert table["GlobalTableVersion"] == "2019.11.21"
+    assert described(home)["WarmThroughput"]["ReadUnitsPerSecond"] == 15000
+    assert home.get_resource_policy(ResourceArn=described(home)["TableArn"])["Policy"] == document
+    assert error_of(europe.get_resource_policy, ResourceArn=described(europe)["TableArn"])[0] == \
+        "PolicyNotFoundException"  # policies are regional
+    wait_until(lambda: home.describe_contributor_insights(TableName="orders")["ContributorInsightsStatus"] == "ENABLED")
+    assert europe.describe_contributor_insights(TableName="orders")["ContributorInsightsStatus"] == "DISABLED"
