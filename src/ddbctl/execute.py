@@ -29,8 +29,8 @@ from .errors import (
     UnsafeChange,
     WaitTimeout,
 )
-from .live import live_spec
 from .naming import PRODUCTION
+from .ownership import live_spec
 from .plan import Plan, Status, TablePlan, equivalent
 from .waiting import SYSTEM_CLOCK, Clock, Expired, poll
 
