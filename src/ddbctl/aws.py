@@ -6,7 +6,6 @@ gets ddbctl's typed errors instead of botocore's.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -93,7 +92,7 @@ class Dynamo:
         self._account: str | None = None
         self.client.meta.events.register("before-call.dynamodb", self._count)
         self._raw = threading.local()
-        self.client.meta.events.register("before-parse.dynamodb.Scan", self._keep_items_as_sent)
+        self.client.meta.events.register("before-parse.dynamodb.Scan", self._take_body)
 
     # -- generic ---------------------------------------------------------------------------------------
 
@@ -103,28 +102,28 @@ class Dynamo:
             method: Callable[..., Json] = getattr(self.client, _snake(operation))
             return method(**params)
 
-    def scan_as_sent(self, params: Json) -> Json:
-        """One Scan page whose ``Items`` are left as the server sent them: DynamoDB JSON with binary values
-        as base64 text (the export file form). botocore's shape parser would decode every value in
-        Python, only for a backup to encode it again: this is most of a backup's CPU time."""
+    def scan_body(self, params: Json) -> bytes:
+        """One Scan page's response body as the server sent it: DynamoDB JSON with binary values as base64
+        text (the export file form). botocore signs, sends, retries and translates errors as for any call,
+        but its shape parser never sees a successful page: it would decode every value in Python, only for
+        a backup to encode it again (most of a backup's CPU time)."""
+        self._raw.body = None
         self._raw.active = True
         try:
-            return self.call("Scan", params)
+            self.call("Scan", params)
         finally:
             self._raw.active = False
+        body, self._raw.body = self._raw.body, None
+        if not isinstance(body, bytes):
+            raise EndpointError(f"Scan {params.get('TableName')}: the endpoint's answer had no body")
+        return body
 
-    def _keep_items_as_sent(self, response_dict: Json, customized_response_dict: Json, **_: Any) -> None:
-        """botocore's before-parse hook: take a successful Scan answer's Items out of the body it parses."""
+    def _take_body(self, response_dict: Json, **_: Any) -> None:
+        """botocore's before-parse hook: keep a successful Scan answer's body, hand the parser an empty one."""
         if not getattr(self._raw, "active", False) or response_dict.get("status_code") != 200:
             return
-        try:
-            document = json.loads(response_dict["body"])
-        except (ValueError, TypeError):
-            return  # botocore's parser reports what is wrong with it
-        items = document.get("Items") if isinstance(document, dict) else None
-        if isinstance(items, list) and all(isinstance(item, dict) for item in items):
-            customized_response_dict["Items"] = document.pop("Items")
-            response_dict["body"] = json.dumps(document).encode()
+        self._raw.body = response_dict["body"]
+        response_dict["body"] = b"{}"
 
     @property
     def calls(self) -> list[str]:
