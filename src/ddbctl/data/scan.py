@@ -10,9 +10,10 @@ starts each segment from its checkpoint's key, re-reading at most one unfinished
 and overwrites (same name) any file that was stored but not yet recorded. Nothing is duplicated.
 
 Scanners only fetch: the queue carries each page's response body as the server sent it (bytes). The
-writer parses it with orjson, answers the scanner with the page's LastEvaluatedKey (its next request goes
-out while the writer encodes), and writes the items back as export lines in one orjson call, never as
-Python's decoded values (binary stays the base64 text it was on the wire).
+writer parses it with simdjson, answers the scanner with the page's LastEvaluatedKey (its next request
+goes out while the writer works), and writes each item's own JSON text as an export line: items never
+become Python values (binary stays the base64 text it was on the wire). What simdjson refuses (a lone
+surrogate, invalid UTF-8, a number beyond 64 bits) is read by the standard library and encoded as before.
 
 Memory is flat in table size and in segments: at most ``queue_pages`` bodies (~1.5 MB each) wait in the
 queue, each scanner holds one, and only the writer's current page is ever parsed objects (~9 MB). Parsing
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
+import simdjson
 
 from ..aws import Dynamo
 from ..errors import AwsError, DdbctlError, EndpointError
@@ -49,9 +50,7 @@ MIN_SEGMENTS = 2  # ... but at least 2, so one page is read while another is wri
 MAX_SEGMENTS = 256  # ... and at most 256 (more only with --segments)
 MAX_WORKERS = 8  # segments scanned at once per table
 FILE_BYTES = 64 * 1024 * 1024  # a data file is rolled after this many uncompressed bytes
-QUEUE_PAGES = 2  # pages of encoded lines waiting for the writer
-COMPRESS_LEVEL = 1  # gzip level of scanned data files: level 3 costs ~25 % more CPU for ~8 % smaller files
-_ITEM_SEPARATOR = b'},{"Item":'
+QUEUE_PAGES = 2  # response bodies waiting for the writer
 # Errors a page is retried on after botocore's own retries gave up: throttling, 5xx, the connection.
 RETRYABLE_CODES = frozenset({
     "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
@@ -201,23 +200,41 @@ class _Page:
     answer: _Answer = field(default_factory=_Answer)
 
 
-def page_lines(items: list[Any]) -> bytes:
-    """Export lines (``{"Item":{...}}`` and a newline each) of a page's items as parsed from the body.
-
-    One orjson call encodes the whole page; the boundaries between items are then the only places where
-    ``},{"Item":`` can stand (inside a string a quote is escaped; inside an item an object is an attribute
-    value, whose key is a type descriptor), which the count proves. Anything else (an attribute value typed
-    ``Item`` from a broken server, a value orjson cannot encode) is encoded item by item."""
-    if not items:
-        return b""
+def page_lines(body: bytes) -> tuple[bytes, int, Any, Any] | None:
+    """(export lines, item count, LastEvaluatedKey, ConsumedCapacity) of a Scan answer, the lines made of
+    each item's JSON text as simdjson found it; None when simdjson refuses the body (see ``_standard``)."""
     try:
-        text = orjson.dumps([{"Item": item} for item in items])
-    except (TypeError, orjson.JSONEncodeError):
-        return b"".join([dumps_line(item) for item in items])
-    body = text[1:-1]
-    if body.count(_ITEM_SEPARATOR) != len(items) - 1:
-        return b"".join([orjson.dumps({"Item": item}) + b"\n" for item in items])
-    return body.replace(_ITEM_SEPARATOR, b'}\n{"Item":') + b"\n"
+        document = simdjson.Parser().parse(body)
+        if not isinstance(document, simdjson.Object):
+            return None
+        items = document.get("Items")
+        if not isinstance(items, simdjson.Array):
+            return None
+        objects: list[Any] = list(items)  # simdjson.Object each, checked next
+        if not set(map(type, objects)) <= {simdjson.Object}:
+            return None
+        last_key: Any = document.get("LastEvaluatedKey")
+        consumed: Any = document.get("ConsumedCapacity")
+        last_key = last_key.as_dict() if isinstance(last_key, simdjson.Object) else last_key
+        consumed = consumed.as_dict() if isinstance(consumed, simdjson.Object) else consumed
+        texts: list[bytes] = [item.mini for item in objects]  # each item's JSON text, minified
+        lines = b'{"Item":' + b'}\n{"Item":'.join(texts) + b"}\n" if objects else b""
+        return lines, len(objects), last_key, consumed
+    except (ValueError, RuntimeError):  # simdjson's errors (UnicodeDecodeError is a ValueError)
+        return None
+
+
+def _standard(body: bytes, physical: str) -> tuple[bytes, int, Any, Any]:
+    """``page_lines`` by the standard library, for what simdjson refuses."""
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EndpointError(f"Scan {physical}: the endpoint's answer is not JSON ({exc})") from None
+    items = document.get("Items") if isinstance(document, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise EndpointError(f"Scan {physical}: the endpoint's answer holds no list of items")
+    lines = b"".join([dumps_line(item) for item in items])
+    return lines, len(items), document.get("LastEvaluatedKey"), document.get("ConsumedCapacity")
 
 
 class TableScan:
@@ -305,17 +322,16 @@ class TableScan:
                     raise message
                 checkpoint = checkpoints[message.segment]
                 writer = writers.get(message.segment)
-                items, last_key = self._parse(message)
-                if items:
+                lines, count, last_key = self._parse(message)
+                if count:
                     if writer is None:
                         writer = writers[message.segment] = self._new_file(checkpoint)
-                    lines = page_lines(items)
-                    writer.write_lines(lines, len(items))
-                    totals[0] += len(items)
+                    writer.write_lines(lines, count)
+                    totals[0] += count
                     totals[1] += len(lines)
-                    del items, lines  # this page's objects go before the next page is parsed
                     if self.progress is not None:
                         self.progress(totals[0], totals[1])
+                del lines
                 finished = last_key is None
                 if writer is not None and (finished or writer.raw_bytes >= self.options.file_bytes):
                     self._finish_file(checkpoint, writers.pop(message.segment), last_key)
@@ -345,7 +361,7 @@ class TableScan:
 
     def _new_file(self, checkpoint: Checkpoint) -> DataFileWriter:
         name = f"segment-{checkpoint.segment:05d}-{len(checkpoint.files) + 1:05d}.json.gz"
-        return DataFileWriter(self.staging / name, compresslevel=COMPRESS_LEVEL)
+        return DataFileWriter(self.staging / name, fast=True)
 
     def _finish_file(self, checkpoint: Checkpoint, writer: DataFileWriter, last_key: Item | None) -> None:
         written = writer.close()
@@ -423,28 +439,24 @@ class TableScan:
                 raise _Stop
         return page.answer
 
-    def _parse(self, page: _Page) -> tuple[list[Any], Item | None]:
-        """The items of a Scan answer (file form, as parsed) and its LastEvaluatedKey (wire form); the
-        scanner is told where to continue as soon as that is known."""
-        try:
-            document = orjson.loads(page.body)
-        except orjson.JSONDecodeError:  # what orjson refuses (a lone surrogate...), the standard library may read
-            document = _standard_json(page.body, self.physical)
-        page.body = b""
-        items = document.pop("Items", None) if isinstance(document, dict) else None
-        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise EndpointError(f"Scan {self.physical}: the endpoint's answer holds no list of items")
-        consumed = document.get("ConsumedCapacity")
+    def _parse(self, page: _Page) -> tuple[bytes, int, Item | None]:
+        """The export lines of a Scan answer, how many, and its LastEvaluatedKey (wire form); the scanner
+        is told where to continue as soon as that is known."""
+        body, page.body = page.body, b""
+        parsed = page_lines(body) or _standard(body, self.physical)
+        del body
+        lines, count, last_key, consumed = parsed
+        if not isinstance(lines, bytes) or (count and lines.count(b"\n") != count):
+            raise EndpointError(f"Scan {self.physical}: the endpoint's answer holds items that are not JSON objects")
         units = float(consumed.get("CapacityUnits") or 0.0) if isinstance(consumed, dict) else 0.0
-        last_key = document.get("LastEvaluatedKey") or None
-        if last_key is not None:
+        if last_key:
             try:
                 last_key = from_file_item(last_key)  # botocore sends ExclusiveStartKey from the wire form
             except ValueError as exc:
                 raise DdbctlError(f"Scan {self.physical}: the endpoint sent a LastEvaluatedKey that is not a "
                                   f"DynamoDB key: {exc}") from None
-        page.answer.give(last_key, units, len(items))
-        return items, last_key
+        page.answer.give(last_key or None, units, count)
+        return lines, count, last_key or None
 
     @property
     def _unit_bytes(self) -> int:
@@ -473,13 +485,6 @@ class TableScan:
             delay = random.uniform(0, min(RETRY_CAP, RETRY_BASE * 2**attempt))
             if self._stop.wait(delay) or self._cancel.is_set():
                 raise _Stop
-
-
-def _standard_json(body: bytes, physical: str) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise EndpointError(f"Scan {physical}: the endpoint's answer is not JSON ({exc})") from None
 
 
 def _drain(pending: queue.Queue[Any]) -> None:
