@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ddbctl.data.items import loads_line, to_file_item
@@ -21,7 +21,7 @@ def body(items: list[dict[str, Any]], **rest: Any) -> bytes:
     return json.dumps({"Count": len(items), "Items": [to_file_item(item) for item in items], **rest}).encode()
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(ITEMS, max_size=4), st.booleans())
 def test_each_line_is_one_item_as_the_server_sent_it(items: list[dict[str, Any]], ascii_escapes: bool) -> None:
     answer = json.dumps({"Items": [to_file_item(item) for item in items], "ScannedCount": len(items),
@@ -59,7 +59,7 @@ def test_the_standard_library_keeps_what_it_reads_and_refuses_the_rest() -> None
             _standard(answer, "t")
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(ITEMS, min_size=1, max_size=4), st.sampled_from(["t", "ünï", 'q"uote']))
 def test_a_batch_write_body_is_the_request_botocore_would_send(items: list[dict[str, Any]], table: str) -> None:
     writes = [Write(table, item, ("k",), item_key(item, ("k",)), 100, 1, "f", line)

@@ -1,8 +1,9 @@
 """BatchWriteItem writer: parallel workers, 25 requests / 16 MB per call, nothing ever dropped.
 
 Items arrive as ``Write`` values from one iterator (the reader), which cuts them, in input order, into
-batches of 25 (fewer only when 16 MB would be passed, at the end, or while the reader stalls: a worker
-waiting ``linger`` seconds takes the open batch as it is). Any free worker takes the next batch. A key is
+batches of 25 (fewer only when 16 MB would be passed, at the end, or when the reader stalls: once it
+has handed over nothing for ``linger`` seconds, a worker takes the open batch as it is; a reader that is
+merely slow fills its batches). Any free worker takes the next batch. A key is
 never in two unacknowledged writes: the reader holds a write whose key is still in flight until that
 write is acknowledged, so a later write of a key never overtakes an earlier one and never shares its
 batch (DynamoDB rejects such a batch); the later one wins, as in the backup.
@@ -119,7 +120,7 @@ class LoadOptions:
     write_rate: float | None = None  # write units per second, all workers together; None: no cap
     deadline: float = 900.0  # seconds an item may stay unwritten before the load stops and saves it
     queue_size: int = 25  # writes waiting per worker (beyond the two batches it holds)
-    linger: float = 0.2  # seconds a worker waits for a full batch while the reader is still sending
+    linger: float = 0.2  # seconds the reader may hand over nothing before a worker sends the open batch as it is
     base_delay: float = 0.05
     max_delay: float = 5.0
 
@@ -217,7 +218,7 @@ class _Batches:
         self.open: list[Write] = []
         self.open_keys: set[_Key] = set()
         self.open_bytes = 0
-        self.open_since = 0.0
+        self.last_added = 0.0  # when the reader last added a write to the open batch
         self.flying: set[_Key] = set()  # keys of writes handed over and not acknowledged (nor given up)
         self.closed = False
 
@@ -232,11 +233,11 @@ class _Batches:
                     self.room.notify()
                     return batch
                 now = time.monotonic()
-                if self.open and (self.closed or now - self.open_since >= self.linger):
+                if self.open and (self.closed or now - self.last_added >= self.linger):
                     return self._seal_open()
                 if now >= deadline:
                     return None
-                until = deadline if not self.open else min(deadline, self.open_since + self.linger)
+                until = deadline if not self.open else min(deadline, self.last_added + self.linger)
                 self.work.wait(max(0.0, until - now))
 
     def acknowledged(self, writes: Iterable[Write]) -> None:
@@ -349,8 +350,7 @@ class Loader:
                     return False
             if batches.open and batches.open_bytes + write.size > MAX_BATCH_BYTES:
                 self._seal(batches)
-            if not batches.open:
-                batches.open_since = time.monotonic()  # a worker short of work sends it after ``linger``
+            batches.last_added = time.monotonic()  # a worker short of work takes the open batch ``linger`` later
             batches.open.append(write)
             batches.open_keys.add(key)
             batches.open_bytes += write.size
