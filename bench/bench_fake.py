@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bare_loops import BARE_LOAD, BARE_SCAN
+
 ROOT = Path(__file__).resolve().parents[1]
 FAKE = ROOT / "bench" / "fake_dynamodb.mjs"
 BENCH_DEPS = ROOT / ".bench-deps"
@@ -110,7 +112,8 @@ class Tools:
     def env(self, src: str | None = None) -> dict[str, str]:
         paths = [p for p in (src, os.environ.get("PYTHONPATH"), str(BENCH_DEPS)) if p]
         return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "AWS_ACCESS_KEY_ID": "bench",
-                "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
+                "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ENDPOINT_URL_DYNAMODB": self.fake.url}
 
     def measure(self, command: Sequence[str], items: int, src: str | None = None) -> tuple[Sample, str]:
         """Run one tool to completion; its CPU (children included: wait4 reports the child's reaped
@@ -139,53 +142,6 @@ def ddbctl(fake: Fake, *args: str) -> list[str]:
     return python("-m", "ddbctl", "--endpoint-url", fake.url, "-o", "json", *args)
 
 
-BARE_SCAN = """
-import sys, boto3
-from botocore.config import Config
-client = boto3.client("dynamodb", endpoint_url=sys.argv[1],
-                      config=Config(retries={"mode": "standard", "total_max_attempts": 8}))
-total = 0
-for page in client.get_paginator("scan").paginate(TableName=sys.argv[2]):
-    total += page["Count"]
-print(total)
-"""
-
-BARE_LOAD = """
-import base64, gzip, json, sys, boto3
-from botocore.config import Config
-
-def wire(value):
-    (kind, inner), = value.items()
-    if kind == "B":
-        return {"B": base64.b64decode(inner)}
-    if kind == "BS":
-        return {"BS": [base64.b64decode(member) for member in inner]}
-    if kind == "M":
-        return {"M": {name: wire(member) for name, member in inner.items()}}
-    if kind == "L":
-        return {"L": [wire(member) for member in inner]}
-    return value
-
-client = boto3.client("dynamodb", endpoint_url=sys.argv[1],
-                      config=Config(retries={"mode": "standard", "total_max_attempts": 8}))
-table, files = sys.argv[2], sys.argv[3:]
-
-def send(puts):
-    while puts:
-        puts = client.batch_write_item(RequestItems={table: puts}).get("UnprocessedItems", {}).get(table, [])
-
-batch = []
-for path in files:
-    with gzip.open(path, "rb") as lines:
-        for line in lines:
-            item = json.loads(line)["Item"]
-            batch.append({"PutRequest": {"Item": {name: wire(value) for name, value in item.items()}}})
-            if len(batch) == 25:
-                send(batch)
-                batch = []
-if batch:
-    send(batch)
-"""
 
 
 def _fresh(path: Path) -> Path:
@@ -225,7 +181,7 @@ def backup_phase(tools: Tools, size: int, extra_segments: Sequence[int]) -> dict
             "--port", port, "--accessKey", "bench", "--secretKey", SECRET, "--dumpPath", str(dump),
             "--log", "WARNING"), size)
     if "bare" in tools.others:
-        samples["bare boto3"], out = tools.measure(python("-c", BARE_SCAN, fake.url, SOURCE), size)
+        samples["bare boto3"], out = tools.measure(python("-c", BARE_SCAN, SOURCE), size)
         samples["bare boto3"].check = {"items": int(out.split()[-1])}
     return samples
 
@@ -259,7 +215,7 @@ def restore_phase(tools: Tools, size: int) -> dict[str, Sample]:
         target = f"{PREFIX}-bare-orders"
         fake.control("table", table=target)
         files = sorted(str(path) for path in backup.glob("tables/orders/AWSDynamoDB/*/data/*.json.gz"))
-        sample, _ = tools.measure(python("-c", BARE_LOAD, fake.url, target, *files), size)
+        sample, _ = tools.measure(python("-c", BARE_LOAD, target, *files), size)
         sample.check = fake.control("report", table=target, source=SOURCE)
         fake.control("drop", table=target)
         samples["bare boto3"] = sample
