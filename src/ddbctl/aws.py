@@ -354,6 +354,9 @@ def translated(operation: str, table: str | None) -> Iterator[None]:
         raise ConfigError("no AWS region set", hint="set AWS_REGION or --region") from exc
 
 
+_WITHOUT_RESOURCE = frozenset({"ListTables", "ListBackups", "ListImports", "ListExports"})
+
+
 def client_error(exc: bx.ClientError, operation: str, table: str | None) -> AwsError:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", "Unknown"))
@@ -369,10 +372,12 @@ def client_error(exc: bx.ClientError, operation: str, table: str | None) -> AwsE
     if code in _PERMISSION_CODES:
         resource = _refused_resource(message) or table or "*"
         needed = ", ".join(commands_needing(operation)) or "ddbctl"
+        # These actions have no resource-level permissions: AWS names a table ARN but only "*" grants them.
+        grant_on = '"*"' if operation in _WITHOUT_RESOURCE else resource
         return AccessDenied(
             f"access denied: this identity may not call dynamodb:{operation} on {resource} ({code}); "
             f"ddbctl sends it for: {needed}",
-            hint=f"grant dynamodb:{operation} on {resource} to this identity (README: Required IAM permissions)",
+            hint=f"grant dynamodb:{operation} on {grant_on} to this identity (docs/iam.md)",
             code=code, action=f"dynamodb:{operation}", resource=resource,
         )
     return AwsError(f"{operation}{where} failed: {code}: {message}", code=code)

@@ -88,7 +88,7 @@ class MissingCredentials(CredentialsError):
 class NotOwned(DdbctlError):
     """A table fits the environment's names but is not owned by it (no or another Environment tag).
 
-    Refused before anything is sent: only owned tables are ever changed (README: Table names and environments).
+    Refused before anything is sent: only owned tables are ever changed (docs/environments.md).
     """
 
     exit_code = 2

@@ -2,7 +2,7 @@
 
 Production tables are ``{prefix}-{name}``; every other environment's are ``{prefix}-{env}-{name}``.
 Production's pattern therefore also matches other environments' tables (``construction-expenses-
-staging-companies`` looks like production's ``staging-companies``). The name rule (README: "Table
+staging-companies`` looks like production's ``staging-companies``). The name rule (docs/environments.md: "Table
 names and environments") keeps them apart: a physical name belongs to the *known* environment with
 the longest matching stem, compared case-insensitively (a name whose environment part differs only
 in case belongs to none); and the remainder must be a valid logical name, which never equals or

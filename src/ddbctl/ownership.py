@@ -10,7 +10,7 @@ A table is **owned** by environment E when both hold:
 A table that fits E's names but has no ``Environment`` tag is **not owned** (made by the console or
 the AWS CLI, or an untagged lookalike): listed with how to adopt it, never changed. A table whose tag
 names another environment is **foreign**: never selected, even when named explicitly. Only owned
-tables are ever updated or deleted. README: "Table names and environments".
+tables are ever updated or deleted. docs/environments.md.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def resolve_table_name(name: str, namespace: Namespace) -> str:
         raise ConfigError(
             f"{name} is no table name of any environment under prefix {namespace.prefix}: its environment part "
             "differs from a known environment's only in letter case, or the rest is no valid logical name",
-            hint="README: Table names and environments",
+            hint="see docs/environments.md",
         )
     problem = logical_problem(name, known)
     if problem is not None and name_problem(name) is None:
@@ -215,7 +215,7 @@ def resolve_table_name(name: str, namespace: Namespace) -> str:
             rest = name[len(clash) + 1:]
             raise ConfigError(f"{problem}: it names a table of environment {clash}",
                               hint=f"did you mean -e {clash} --table {rest}?")
-        raise ConfigError(problem, hint="README: Table names and environments")
+        raise ConfigError(problem, hint="see docs/environments.md")
     return name
 
 

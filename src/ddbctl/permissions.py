@@ -1,4 +1,4 @@
-"""What each ddbctl command sends to AWS: the one table the IAM policy generator, the README and the
+"""What each ddbctl command sends to AWS: the one table the IAM policy generator, docs/iam.md and the
 messages of a refused action read.
 
 Keyed by CLI command name; values are API operation names as sent (DynamoDB's without a prefix, S3's

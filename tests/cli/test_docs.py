@@ -1,9 +1,11 @@
-"""The README and --help must not drift: every command and option in --help is in the README, and back.
+"""The docs and --help must not drift: every command and option in --help is in the docs, and back.
 
-A command is documented under a heading ``### `ddbctl NAME ...` `` (a group's subcommands as
-``ddbctl GROUP SUB``); its options must appear in that section (or in the intro of its ``## ``
-chapter, for options common to a group), and every ``--option`` the section names as its own must
-exist. Commands added later (by any module) are picked up from the click tree itself.
+The docs are README.md and the pages of docs/. A command is documented under a heading
+``### `ddbctl NAME ...` `` (a group's subcommands as ``ddbctl GROUP SUB``) on any page; its options
+must appear in that section (or in the intro of its chapter, a ``#`` or ``##`` heading, for options
+common to a group), and every ``--option`` the section names as its own must exist. Commands added
+later (by any module) are picked up from the click tree itself. The README stays short and links every
+page; every relative link resolves, anchors included.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from ddbctl.cli.main import cli, global_options
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = {path: path.read_text(encoding="utf-8") for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
+DOCS = "\n".join(PAGES.values())
 GLOBAL = {name for option in global_options() for name in option.opts if name.startswith("--")}
+README_MAX_LINES = 400
 
 
 def commands(group: click.Group = cli, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
@@ -34,14 +39,15 @@ COMMANDS = dict(commands())
 
 
 def sections() -> dict[str, tuple[str, str]]:
-    """README text under each `### ` heading, by heading, and the intro of its `## ` chapter (options
-    common to a group of commands may be documented once there)."""
+    """The text under each `### ` heading of every page, by heading, and the intro of its chapter (the
+    `#` or `##` heading above it: options common to a group of commands may be documented once there)."""
     found: dict[str, tuple[str, str]] = {}
-    for chapter in re.split(r"^## ", README, flags=re.M)[1:]:
-        intro, *parts = re.split(r"^### ", chapter, flags=re.M)
-        for part in parts:
-            heading, _, body = part.partition("\n")
-            found[heading] = (heading + "\n" + body, intro.partition("\n")[2])
+    for text in PAGES.values():
+        for chapter in re.split(r"^##? ", text, flags=re.M)[1:]:
+            intro, *parts = re.split(r"^### ", chapter, flags=re.M)
+            for part in parts:
+                heading, _, body = part.partition("\n")
+                found[heading] = (heading + "\n" + body, intro.partition("\n")[2])
     return found
 
 
@@ -73,7 +79,7 @@ def test_every_command_has_help_and_a_readme_section(path: tuple[str, ...]) -> N
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0
     assert f"Usage: cli {' '.join(path)}" in result.output
-    assert section_of(path) is not None, f"README has no `### \\`ddbctl {' '.join(path)} ...\\`` section"
+    assert section_of(path) is not None, f"the docs have no `### \\`ddbctl {' '.join(path)} ...\\`` section"
 
 
 @pytest.mark.parametrize("path", sorted(COMMANDS), ids=" ".join)
@@ -84,26 +90,27 @@ def test_every_option_in_help_is_in_the_readme_and_back(path: tuple[str, ...]) -
     options = own_options(command)
     for option in options:
         assert option in help_text
-        assert re.search(rf"{re.escape(option)}\b", text), f"README section of {path} lacks {option}"
+        assert re.search(rf"{re.escape(option)}\b", text), f"the docs' section of {path} lacks {option}"
     if isinstance(command, click.Group):
         return  # a group's sections are its subcommands': their options are checked there
     documented = options_named(section_of(path, with_intro=False) or "", " ".join(path))
     unknown = documented - options - GLOBAL - {"--help"}
-    assert not unknown, f"README's section of {' '.join(path)} names options it does not have: {sorted(unknown)}"
+    assert not unknown, f"the docs' section of {' '.join(path)} names options it does not have: {sorted(unknown)}"
 
 
-def test_every_command_the_readme_heads_exists() -> None:
+def test_every_command_the_docs_head_exists() -> None:
     for heading in sections():
         for name in re.findall(r"`ddbctl ([a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)*)", heading):
             words = tuple(name.split())
-            assert any(words[:len(path)] == path for path in COMMANDS), f"README heads a missing command: {name}"
+            assert any(words[:len(path)] == path for path in COMMANDS), f"the docs head a missing command: {name}"
 
 
-def test_every_global_option_is_in_the_readme_and_in_the_top_help() -> None:
+def test_every_global_option_is_in_the_settings_page_and_in_the_top_help() -> None:
     top = CliRunner().invoke(cli, ["--help"]).output
+    settings = PAGES[ROOT / "docs" / "settings.md"]
     for option in GLOBAL:
         assert option in top
-        assert f"`{option}" in README or f"/{option}`" in README, f"README does not document {option}"
+        assert f"`{option}" in settings or f"/{option}`" in settings, f"docs/settings.md does not document {option}"
 
 
 @pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o nosort -F"), ("zsh", "#compdef ddbctl"),
@@ -112,7 +119,7 @@ def test_shell_completion_scripts_are_generated_and_documented(shell: str, marke
     result = CliRunner().invoke(cli, [], prog_name="ddbctl", env={"_DDBCTL_COMPLETE": f"{shell}_source"})
     assert result.exit_code == 0
     assert marker in result.output and "_DDBCTL_COMPLETE" in result.output
-    assert f"_DDBCTL_COMPLETE={shell}_source ddbctl" in README
+    assert f"_DDBCTL_COMPLETE={shell}_source ddbctl" in DOCS
 
 
 def test_completion_completes_commands_and_options_after_the_command() -> None:
@@ -131,3 +138,28 @@ def test_readme_quick_start_commands_are_present() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install --quiet --disable-pip-version-check -e '.[test]'" in ci
     assert "python3 -m pytest" in ci
+
+
+def test_the_readme_is_short_and_links_every_page() -> None:
+    assert len(README.splitlines()) <= README_MAX_LINES
+    for page in (ROOT / "docs").glob("*.md"):
+        assert f"](docs/{page.name})" in README, f"README does not link docs/{page.name}"
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+@pytest.mark.parametrize("page", sorted(PAGES), ids=lambda path: path.name)
+def test_every_relative_link_and_anchor_resolves(page: Path) -> None:
+    for target in re.findall(r"\]\(([^)\s]+)\)", PAGES[page]):
+        if re.match(r"[a-z]+:", target):
+            continue  # https://, mailto:
+        file, _, anchor = target.partition("#")
+        linked = (page.parent / file).resolve() if file else page
+        assert linked.is_file(), f"{page.name} links to a missing file: {target}"
+        if anchor:
+            text = linked.read_text(encoding="utf-8")
+            anchors = {slug(heading) for heading in re.findall(r"^#+ (.*)$", text, flags=re.M)}
+            assert anchor in anchors, f"{page.name} links to a missing anchor: {target}"

@@ -1,7 +1,11 @@
-"""Least privilege (issue 8 item 5): with the seed's exact IAM policy (simulated by the local server,
-which answers every other action with AccessDeniedException as AWS does), create, add-gsi and wait work;
+"""Least privilege (issue 8 item 5): with the seed policy's actions (simulated by the local server, which
+answers every other action with AccessDeniedException as AWS does), create, add-gsi and wait work;
 export and plan say which action is missing, on which ARN, and which commands send it. Each command's
 calls are within ``ddbctl.permissions.OPERATIONS`` (proved from the server's operation log).
+
+The server simulates actions, not resources: it stands for the seed's policy with ListTables granted on
+"*". The seed's policy as written grants ListTables on a table ARN, which AWS never matches, so on AWS
+every connecting command stops at ListTables (docs/iam.md).
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def test_create_reports_a_failed_table_with_exit_code_1(run: Run, dynamodb: Loca
     assert ("failed    construction-expenses-dev-companies: access denied: this identity may not call "
             "dynamodb:CreateTable on construction-expenses-dev-companies (AccessDeniedException); ddbctl sends it "
             "for: apply, create, restore (hint: grant dynamodb:CreateTable on construction-expenses-dev-companies "
-            "to this identity (README: Required IAM permissions))") in result.stdout.splitlines()
+            "to this identity (docs/iam.md))") in result.stdout.splitlines()
 
 
 def test_missing_credentials_message(run: Run, example_dir: Path, tmp_path: Path) -> None:

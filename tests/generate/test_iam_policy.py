@@ -199,11 +199,12 @@ def test_s3_operations_are_scoped_to_the_bucket_and_prefix() -> None:
         "arn:aws:dynamodb:us-east-1:111122223333:table/construction-expenses-dev-*/export/*"]
 
 
-def test_the_readme_shows_the_policy_the_generator_writes() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Required IAM permissions"):]
-    shown = section[section.index("```json\n") + len("```json\n"):section.index("\n```\n")]
-    assert shown + "\n" == generate("--dir", str(EXAMPLE_DIR)).output
+def test_the_iam_page_shows_the_policy_the_generator_writes() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "iam.md").read_text(encoding="utf-8")
+    shown = page[page.index("```json\n") + len("```json\n"):page.index("\n```\n", page.index("```json\n"))]
+    assert "generate iam-policy --for export,plan --account\n123456789012 --dir examples/construction-expenses" in page
+    assert shown + "\n" == generate("-e", "staging", "--for", "export,plan", "--account", "123456789012",
+                                     "--dir", str(EXAMPLE_DIR)).output
 
 
 @pytest.mark.parametrize(("flag", "value", "message"), [

@@ -32,7 +32,7 @@ def owner_tags(name: str) -> dict[str, str]:
 def create_table(server: LocalDynamoDB, name: str, hash_key: tuple[str, str] = ("id", "S"),
                  range_key: tuple[str, str] | None = None, tags: dict[str, str] | None = None) -> None:
     """An ACTIVE table made with plain boto3. By default it carries the ``Environment`` tag its name implies,
-    so it is the environment's own (README "Table names and environments"); ``tags`` replaces them
+    so it is the environment's own (docs/environments.md); ``tags`` replaces them
     (``tags={}`` makes an untagged table, which no environment owns)."""
     client = server.client(max_attempts=8)
     tags = owner_tags(name) if tags is None else tags

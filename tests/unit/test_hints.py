@@ -1,4 +1,4 @@
-"""The one builder of suggested commands keeps every non-default setting (README: Output, progress and errors)."""
+"""The one builder of suggested commands keeps every non-default setting (docs/settings.md)."""
 
 from __future__ import annotations
 

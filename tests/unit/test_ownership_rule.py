@@ -1,4 +1,4 @@
-"""The name rule of ownership (README: Table names and environments): examples and properties."""
+"""The name rule of ownership (docs/environments.md): examples and properties."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ def adopt(state: CliState, tables: tuple[str, ...], adopt_all: bool, dry_run: bo
           concurrency: int) -> None:
     """Take existing tables into the environment's ownership: tag them Environment=<env>, ManagedBy=ddbctl.
 
-    Only owned tables are ever changed by ddbctl (README: Table names and environments). A table made
+    Only owned tables are ever changed by ddbctl (docs/environments.md). A table made
     by the console, the AWS CLI or another tool has no Environment tag: plan lists it as "not owned"
     and never changes it, until it is adopted. Tables tagged for another environment are refused.
     Nothing but the two tags is changed; the tags are read back before success is reported.
@@ -175,7 +175,7 @@ def destroy_command(state: CliState, yes: bool, allow_production: bool, dry_run:
                     max_wait: float | None) -> None:
     """Delete every table the environment owns (-e ENV), e.g. a CI/CD test environment.
 
-    Only owned tables (name and Environment tag: README, Table names and environments) are deleted;
+    Only owned tables (name and Environment tag: docs/environments.md) are deleted;
     other environments and untagged lookalikes are never touched. A table with deletion protection is
     never deleted (it is reported, exit 1). Production is refused unless --allow-production. On a
     terminal the environment's name must be typed to confirm; without a terminal --yes is required.

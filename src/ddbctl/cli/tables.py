@@ -74,7 +74,7 @@ def export(state: CliState, directory: Path | None, tables: tuple[str, ...], por
     """Write the environment's tables as spec files plus table-summary.txt. Read-only.
 
     Only the tables the environment owns are written: their names are the environment's and their
-    Environment tag says so (README: Table names and environments). Production never picks up
+    Environment tag says so (docs/environments.md). Production never picks up
     {prefix}-staging-* or {prefix}-dev-* tables, nor tables tagged for another environment; tables
     with the environment's names but no Environment tag are listed with how to adopt them.
     """

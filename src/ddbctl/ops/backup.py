@@ -1,6 +1,6 @@
 """``backup``: the environment's tables, spec files and data, into a backup folder (local or S3).
 
-Layout (see README "Backup, restore and disaster recovery")::
+Layout (see docs/backup.md)::
 
     ddbctl-backup.json                     written last, atomically: the backup is complete only then
     schemas/<logical>.json                 the spec files, as `ddbctl export` writes them
