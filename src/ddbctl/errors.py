@@ -1,7 +1,7 @@
 """Typed errors raised by the ddbctl library.
 
 The library never prints or exits: it raises one of these, carrying what happened and how to fix it.
-The CLI maps each class to an exit code and a one-line message in one place (``ddbctl.cli.errors``).
+The CLI maps each class to an exit code and a one-line message in one place (``ddbctl.cli.state.reported_errors``).
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ from .errors import (
     UnsafeChange,
     WaitTimeout,
 )
-from .live import live_spec
 from .naming import PRODUCTION
+from .ownership import live_spec
 from .plan import Plan, Status, TablePlan, equivalent
 from .waiting import SYSTEM_CLOCK, Clock, Expired, poll
 
@@ -320,7 +320,8 @@ class _Runner:
             # UpdateTimeToLive but not DescribeTimeToLive): DynamoDB's success answer has to do.
             return True
         except Expired as exc:
-            if not effect.seen(exc.last if isinstance(exc.last, dict) else None):
+            busy = last[-1] if last and not last[-1].settled and last[-1].status != "MISSING" else None
+            if not effect.seen(exc.last if isinstance(exc.last, dict) else None) and busy is None:
                 operation = change.requests()[-1].operation
                 raise EffectNotSeen(
                     f"{physical}: {operation} accepted but {effect.text} never appeared after {exc.elapsed:.0f}s "

@@ -35,7 +35,7 @@ def test_a_complete_backup_run_again_is_left_alone(run: Run, dynamodb: LocalDyna
     as_json = run("--endpoint-url", dynamodb.endpoint_url, "-o", "json", "backup", "--to", str(backed_up),
                   server=dynamodb)
     summary = json.loads(as_json.stdout)
-    assert summary["complete"] and summary["alreadyComplete"] and as_json.stderr == ""
+    assert summary["complete"] and summary["already_complete"] and as_json.stderr == ""
 
 
 def test_backup_json_summary_of_a_new_backup(run: Run, dynamodb: LocalDynamoDB, tmp_path: Path) -> None:
@@ -46,8 +46,9 @@ def test_backup_json_summary_of_a_new_backup(run: Run, dynamodb: LocalDynamoDB, 
     assert result.exit_code == 0 and result.stderr == ""
     summary = json.loads(result.stdout)
     assert (summary["target"]["environment"], summary["target"]["endpoint"]) == ("production", dynamodb.endpoint_url)
-    table = summary["tables"]["orders"]
-    assert (table["items"], table["segments"], table["physical"]) == (7, 3, physical("orders"))
+    [table] = summary["tables"]
+    assert (table["table"], table["physical_name"]) == ("orders", physical("orders"))
+    assert (table["items"], table["segments"], "consumed_read_units" in table) == (7, 3, True)
 
 
 def test_verify_accepts_a_good_backup(run: Run, backed_up: Path) -> None:

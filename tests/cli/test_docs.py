@@ -18,7 +18,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from ddbctl.cli.main import cli, global_options
+from ddbctl.cli.base import global_options
+from ddbctl.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ddbctl.cli import environments as environments_cli
+from ddbctl.cli import guard
 from ddbctl.cli.main import cli
 from ddbctl.local import AwsLikeOptions
 from ddbctl.local.pytest_plugin import LocalDynamoDB
@@ -119,12 +119,12 @@ def test_destroy_refuses_production_and_needs_confirmation(run: Run, crowded: Lo
 def test_destroy_on_a_terminal_wants_the_environments_name_typed(
     crowded: LocalDynamoDB, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(environments_cli, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(guard, "stdin_is_terminal", lambda: True)
     for variable in ("ENVIRONMENT", "TABLE_PREFIX", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(variable, raising=False)
     runner = CliRunner()
     wrong = runner.invoke(cli, ["-e", "staging", "destroy"], input="production\n", env=crowded.env)
-    assert wrong.exit_code == 1 and "destroy cancelled: nothing was deleted" in wrong.output
+    assert wrong.exit_code == 1 and "destroy cancelled: nothing was sent" in wrong.output
     assert mutations(crowded) == []
     right = runner.invoke(cli, ["-e", "staging", "destroy"], input="staging\n", env=crowded.env)
     assert right.exit_code == 0, right.output

@@ -10,7 +10,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from ddbctl.cli.main import DdbctlGroup, global_options, wants_json
+from ddbctl.cli.base import DdbctlGroup, global_options
+from ddbctl.cli.main import wants_json
 from ddbctl.cli.state import CliState, pass_state
 from ddbctl.local.pytest_plugin import LocalDynamoDB
 
@@ -56,8 +57,7 @@ def test_the_option_after_the_command_wins(run: Run, dynamodb: LocalDynamoDB, tm
 
 def test_subcommands_of_a_group_accept_the_global_options() -> None:
     root = DdbctlGroup("root")
-    root.params[0:0] = global_options()
-    group = click.Group("things")
+    group = DdbctlGroup("things")
 
     @group.command("show")
     @pass_state
@@ -68,7 +68,11 @@ def test_subcommands_of_a_group_accept_the_global_options() -> None:
     nested = DdbctlGroup("nested")
     root.add_command(nested)  # a DdbctlGroup: its commands added later get the options too
 
-    @nested.command("late")
+    @nested.group("deeper")
+    def deeper() -> None:
+        """A subgroup is a DdbctlGroup too."""
+
+    @deeper.command("late")
     @pass_state
     def late(state: CliState) -> None:
         click.echo(state.output)
@@ -77,7 +81,42 @@ def test_subcommands_of_a_group_accept_the_global_options() -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"output": "json", "debug": True,
                                          "flags": {"environment": "qa", "region": "eu-west-1"}}
-    assert CliRunner().invoke(root, ["nested", "late", "-o", "json"]).output == "json\n"
+    assert CliRunner().invoke(root, ["nested", "deeper", "-e", "dev", "late", "-o", "json"]).output == "json\n"
+
+
+def test_a_command_without_the_global_options_must_be_added_as_plain() -> None:
+    root = DdbctlGroup("root")
+    with pytest.raises(TypeError, match="cls=DdbctlCommand"):
+        root.add_command(click.Command("bare"))
+    root.add_plain_command(click.Command("bare"))
+    assert "bare" in root.commands
+
+
+def test_no_callback_is_replaced_and_every_command_declares_its_options() -> None:
+    """The global options are parsed by the command's class: each callback is the function its module
+    defines (its own options as parameters), and no option is made optional or required behind its back."""
+    import inspect  # noqa: PLC0415
+
+    from ddbctl.cli.main import cli  # noqa: PLC0415
+
+    def walk(group: click.Group) -> list[click.Command]:
+        found: list[click.Command] = []
+        for command in group.commands.values():
+            found.append(command)
+            if isinstance(command, click.Group):
+                found.extend(walk(command))
+        return found
+
+    globals_ = {option.name for option in global_options()}
+    for command in walk(cli):
+        assert command.callback is not None
+        module = inspect.getmodule(command.callback)
+        assert module is not None and module.__name__.startswith("ddbctl.cli."), command.name
+        own = {param.name for param in command.params} - globals_
+        parameters = inspect.signature(command.callback).parameters
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+            continue  # `local` takes its tuning options as **tuning
+        assert own == set(parameters) - {"state", "ctx"}, command.name
 
 
 @pytest.mark.parametrize(("argv", "expected"), [
@@ -130,7 +169,7 @@ def test_an_aws_error_carries_the_aws_error_code(run: Run, dynamodb: LocalDynamo
     result = run("-o", "json", "-e", "staging", "plan", "--dir", str(write_table(tmp_path / "s")), server=dynamodb)
     assert result.exit_code == 1
     error = error_of(result.stdout)
-    assert error["code"] == "AccessDeniedException" and "grant dynamodb:ListTables" in error["hint"]
+    assert error["code"] == "AccessDeniedException" and "grant dynamodb:ListTables on \"*\"" in error["hint"]
 
 
 def test_an_unreachable_endpoint_in_json(run: Run, tmp_path: Path) -> None:

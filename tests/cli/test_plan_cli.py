@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from ddbctl.cli import converge as converge_cli
+from ddbctl.cli import guard
 from ddbctl.cli.main import cli
 from ddbctl.local import MUTATING_OPERATIONS
 from ddbctl.local.pytest_plugin import LocalDynamoDB
@@ -94,29 +94,32 @@ def test_apply_without_a_terminal_and_without_yes_refuses_and_sends_nothing(
     dynamodb.server.clear_operations()
     result = staging(run, dynamodb, "apply", "--dir", str(schemas))
     assert result.exit_code == 2
+    target = f"-e staging --endpoint-url {dynamodb.endpoint_url}"
     assert result.stderr == (
         "error: apply needs confirmation, but stdin is not a terminal: nothing was sent\n"
-        "  hint: review the changes with `ddbctl plan`, then run `ddbctl apply --yes`\n")
+        f"  hint: review with `ddbctl {target} plan --dir {schemas}`, then run "
+        f"`ddbctl {target} apply --dir {schemas} --yes`\n")
     assert dynamodb.server.operations() == []
 
 
-def test_apply_on_a_terminal_asks_and_a_no_sends_nothing(
+def test_apply_on_a_terminal_wants_the_environments_name_typed(
     dynamodb: LocalDynamoDB, schemas: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for variable in ("ENVIRONMENT", "TABLE_PREFIX", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
         monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setattr(converge_cli, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(guard, "stdin_is_terminal", lambda: True)
 
     def answer(text: str) -> Result:
         args = ["-e", "staging", "apply", "--dir", str(schemas)]
         return CliRunner().invoke(cli, args, env=dynamodb.env, input=text, catch_exceptions=False)
 
-    declined = answer("n\n")
+    declined = answer("production\n")
     assert declined.exit_code == 1
-    assert "Apply these changes to environment staging? [y/N]: " in declined.stderr
+    assert ("Applying these changes to environment staging. Type the environment's name (staging) to confirm: "
+            in declined.stderr)
     assert "apply cancelled: nothing was sent" in declined.stderr
     assert mutating(dynamodb) == []
-    accepted = answer("y\n")
+    accepted = answer("staging\n")
     assert accepted.exit_code == 0
     assert accepted.stdout.splitlines()[-2:] == [f"created   {TABLE}", "1 created"]
     assert mutating(dynamodb) == ["CreateTable", "UpdateContinuousBackups"]

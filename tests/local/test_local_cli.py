@@ -28,10 +28,10 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
         (["--aws-like", "--error-rate", "-0.1"], "Invalid value for '--error-rate'"),
         (["--aws-like", "--table-create-seconds", "-1"], "Invalid value for '--table-create-seconds'"),
         (["--port", "70000"], "Invalid value for '--port'"),
-        (["--seed", "3"], "--seed applies only with --aws-like"),
+        (["--seed", "3"], "--seed does not apply to local without --aws-like"),
         (
             ["--latency-ms", "5", "--unprocessed-rate", "0.1"],
-            "--unprocessed-rate, --latency-ms apply only with --aws-like",
+            "--unprocessed-rate and --latency-ms do not apply to local without --aws-like",
         ),
     ],
 )

@@ -1,19 +1,27 @@
-"""``backup`` (a scan backup of the environment's tables) and ``backup verify`` (offline check)."""
+"""``backup`` (a scan backup of the environment's tables, or with --native DynamoDB's export) and
+``backup verify`` (an offline check)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import click
 
 from ..data.scan import FILE_BYTES
-from ..ops.backup import BackupEvents, BackupOptions, BackupResult, TableProgress, backup, backup_context
+from ..data.store import open_store
+from ..errors import BackupError
+from ..ops.backup import MANIFEST, BackupEvents, BackupOptions, BackupResult, TableProgress, backup, backup_context
 from ..ops.backup_verify import verify_backup
+from .base import DdbctlGroup
+from .documents import backup_data, verify_data
+from .native import run_native_backup
+from .options import given_options, refuse_inapplicable
 from .progress import Progress
 from .render import show_target
-from .state import EXIT_FAILED, CliState, pass_state, reported_errors
+from .state import CliState, CommandFailed, pass_state, reported_errors
 
 _MB = 1024 * 1024
+# What a native backup (DynamoDB's export) takes; the scan options do not apply to it.
+_NATIVE = {"location", "tables", "concurrency", "native", "incremental_since", "bucket_owner"}
+_NATIVE_ONLY = {"incremental_since", "bucket_owner"}
 
 
 class BackupRows(BackupEvents):
@@ -43,7 +51,7 @@ class BackupRows(BackupEvents):
                         f"in {table.elapsed:.1f}s ({table.items_per_second:.0f} items/s)")
 
 
-@click.group(invoke_without_command=True)
+@click.group("backup", cls=DdbctlGroup, invoke_without_command=True)
 @click.option("--to", "location", metavar="DIR", help="Backup folder: a directory or s3://BUCKET/PREFIX.")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
               help="Back up only this table (logical or physical name); repeatable.")
@@ -58,10 +66,17 @@ class BackupRows(BackupEvents):
               help="Items per Scan request (Limit) [default: DynamoDB's pages of up to 1 MB].")
 @click.option("--file-bytes", type=click.IntRange(1), default=FILE_BYTES, hidden=True,
               help="Uncompressed bytes after which a data file is rolled.")
+@click.option("--native", is_flag=True, default=False,
+              help="DynamoDB's own export (ExportTableToPointInTime, needs PITR, uses no read capacity) to "
+              "--to s3://BUCKET/PREFIX, instead of a scan.")
+@click.option("--incremental-since", metavar="TIME", default=None,
+              help="With --native: an INCREMENTAL export of the changes since TIME (ISO 8601 UTC) until now.")
+@click.option("--bucket-owner", metavar="ACCOUNT", default=None,
+              help="With --native: the account that owns the bucket (S3BucketOwner), for another account's bucket.")
 @click.pass_context
 def backup_command(ctx: click.Context, location: str | None, tables: tuple[str, ...], segments: int | None,
                    consistent: bool, read_rate: float | None, concurrency: int, page_size: int | None,
-                   file_bytes: int) -> None:
+                   file_bytes: int, native: bool, incremental_since: str | None, bucket_owner: str | None) -> None:
     """Back up the environment's tables: spec files plus data in DynamoDB's S3 export layout.
 
     Read-only on DynamoDB (DescribeTable & co., Scan). Several tables at once, each scanned in parallel
@@ -69,35 +84,41 @@ def backup_command(ctx: click.Context, location: str | None, tables: tuple[str, 
     checkpoints, and the result is exact. A complete backup is left as it is (use a new directory).
 
     A scan backup is not a point-in-time snapshot: items written while it runs may or may not be in it.
+    With --native, DynamoDB exports each table instead (the scan options do not apply).
 
     \b
     ddbctl backup verify DIR   checks a backup offline.
     """
     if ctx.invoked_subcommand is not None:
         return
-    state = ctx.find_object(CliState) or CliState()
-    with reported_errors(state):
-        if location is None:
-            raise click.UsageError("--to DIR is required (a directory or s3://BUCKET/PREFIX)")
+    state = ctx.ensure_object(CliState)
+    given = given_options(ctx)
+    if native:
+        refuse_inapplicable(given, _NATIVE, "backup --native")
+    else:
+        refuse_inapplicable({name: value for name, value in given.items() if name in _NATIVE_ONLY}, set(),
+                            "backup without --native")
+    if location is None:
+        raise click.UsageError("--to DIR is required (a directory or s3://BUCKET/PREFIX)")
+    if native:
+        run_native_backup(state, location, tables, concurrency, incremental_since, bucket_owner)
+        return
+    with reported_errors(state, interrupted=f"interrupted: run the same command again to continue from the "
+                         f"checkpoints in {location}"):
         settings = state.settings()
         options = BackupOptions(tables=tables or None, segments=segments, consistent=consistent,
                                 read_rate=read_rate, concurrency=concurrency, page_limit=page_size,
                                 file_bytes=file_bytes)
         context = backup_context(settings, options)
-        try:
-            with Progress(state, header=lambda: show_target(state, context)) as progress:
-                result = backup(settings, location, options, None if state.json else BackupRows(state, progress),
-                                context=context)
-        except KeyboardInterrupt:
-            click.echo(f"interrupted: run the same command again to continue from the checkpoints in {location}",
-                       err=True)
-            raise SystemExit(130) from None
+        with Progress(state, header=lambda: show_target(state, context)) as progress:
+            result = backup(settings, location, options, None if state.json else BackupRows(state, progress),
+                            context=context)
         _report(state, result, show_target(state, context))
 
 
-def _report(state: CliState, result: BackupResult, target: dict[str, Any]) -> None:
+def _report(state: CliState, result: BackupResult, target: dict[str, object]) -> None:
     if state.json:
-        state.emit_json({"target": target, **result.to_json()})
+        state.emit_json({"target": target, **backup_data(result, MANIFEST)})
     elif result.already_complete:
         tables = result.manifest.get("tables", {})
         state.out.print(f"The backup in {result.location} is already complete ({len(tables)} table(s), "
@@ -107,12 +128,10 @@ def _report(state: CliState, result: BackupResult, target: dict[str, Any]) -> No
         items = sum(t.items for t in result.tables)
         state.out.print(f"Backed up {len(result.tables)} table(s), {items} items, to {result.location}",
                         highlight=False)
-    for logical, error in result.failed:
-        click.echo(f"error: {logical}: {error.message}", err=True)
     if result.failed:
-        click.echo(f"  hint: {len(result.failed)} table(s) failed; run the same command again to continue "
-                   "from the checkpoints", err=True)
-        raise SystemExit(EXIT_FAILED)
+        errors = "; ".join(f"{logical}: {error.message}" for logical, error in result.failed)
+        raise CommandFailed(f"{len(result.failed)} table(s) failed: {errors}", code="TablesFailed",
+                            hint="run the same command again to continue from the checkpoints", quiet=False)
 
 
 @backup_command.command("verify")
@@ -124,22 +143,15 @@ def verify_command(state: CliState, location: str) -> None:
     DIR is a directory or s3://BUCKET/PREFIX. Exit 2 with each problem (file and line) if any. Sends
     nothing to DynamoDB (an S3 backup is read from S3).
     """
-    from ..data.store import open_store  # noqa: PLC0415
-    from ..errors import BackupError  # noqa: PLC0415
-
     with reported_errors(state):
         try:
             store = open_store(location, state.settings() if location.startswith("s3://") else None)
             result = verify_backup(location, store)
         except BackupError as error:
-            if state.json:
-                state.emit_json({"valid": False, "problems": [
-                    {"file": p.path, "line": p.line, "reason": p.reason} for p in error.problems]})
-                raise SystemExit(error.exit_code) from None
+            state.emit_json({"valid": False, "problems": [
+                {"file": p.path, "line": p.line, "reason": p.reason} for p in error.problems]})
             raise
-        if state.json:
-            state.emit_json({"valid": True, "location": result.location, "items": result.items,
-                             "tables": {t.logical: {"items": t.items, "files": t.files} for t in result.tables}})
-            return
-        state.out.print(f"Backup {result.location} is valid: {len(result.tables)} table(s), {result.items} items",
-                        highlight=False)
+        state.emit_json(verify_data(result))
+        if not state.json:
+            state.out.print(f"Backup {result.location} is valid: {len(result.tables)} table(s), {result.items} "
+                            "items", highlight=False)

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ..config import LOCAL_ENDPOINT
+from .options import given_options, refuse_inapplicable
 
 _SECONDS = click.FloatRange(min=0)
 _RATE = click.FloatRange(0, 1)
@@ -82,16 +83,8 @@ _RATE = click.FloatRange(0, 1)
 @click.pass_context
 def local(ctx: click.Context, /, host: str, port: int, aws_like: bool, **tuning: Any) -> None:
     """Run a local DynamoDB-compatible server (moto) until Ctrl-C."""
-    # Every option but --host, --port and --aws-like tunes the AWS-like mode; named in declaration order.
-    given = [
-        str(param.name)
-        for param in ctx.command.params
-        if param.name in tuning and ctx.get_parameter_source(param.name) is not click.core.ParameterSource.DEFAULT
-    ]
-    if given and not aws_like:
-        flags = ", ".join("--" + name.replace("_", "-") for name in given)
-        verb = "applies" if len(given) == 1 else "apply"
-        raise click.UsageError(f"{flags} {verb} only with --aws-like")
+    if not aws_like:  # every option but --host, --port and --aws-like tunes the AWS-like mode
+        refuse_inapplicable(given_options(ctx, tuning), set(), "local without --aws-like")
     try:
         from ddbctl.local import AwsLikeOptions, LocalServer  # noqa: PLC0415 - moto is an optional extra
     except ImportError as exc:  # pragma: no cover - depends on the installation

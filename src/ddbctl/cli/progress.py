@@ -31,7 +31,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..changes import Change, Request
-from ..execute import Events, Outcome, TableResult, TableState
+from ..execute import Outcome, TableResult, TableState
+from ..ops.native import JobResult, NativeEvents
 from ..plan import TablePlan
 from .state import CliState
 
@@ -93,7 +94,7 @@ class Row:
         return max(self.total - self.items, 0) / rate
 
 
-class Progress(Events):
+class Progress(NativeEvents):
     """The executor's events (and any command's rows) as progress on stderr; see the module docstring."""
 
     def __init__(self, state: CliState, *, header: Callable[[], object] | None = None,
@@ -112,6 +113,7 @@ class Progress(Events):
         self._live: Live | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._jobs: dict[str, str] = {}  # native jobs: logical name -> the row's name
 
     # -- lifetime ----------------------------------------------------------------------------------
 
@@ -188,6 +190,19 @@ class Progress(Events):
         if result.physical in self.rows:
             self.rows[result.physical].finish(result.outcome.value, _OUTCOME_STYLE.get(result.outcome, "red"))
 
+    # -- native jobs (exports, imports, restores, snapshots) ---------------------------------------------
+
+    def job_started(self, logical: str, physical: str, what: str) -> None:
+        self._jobs[logical] = physical
+        self.row(physical).update(step=what)
+
+    def job_waiting(self, logical: str, status: str, elapsed: float) -> None:
+        self.row(self._jobs.get(logical, logical)).update(state=status)
+
+    def job_finished(self, result: JobResult) -> None:
+        row = self.row(result.physical)
+        row.finish("done" if result.ok else "failed", "green" if result.ok else "bold red")
+
     # -- output ------------------------------------------------------------------------------------
 
     def _show_header(self) -> None:
@@ -258,6 +273,3 @@ def describe(state: TableState) -> str:
     if state.item_count:
         parts.append(f"{state.item_count} items")
     return ", ".join(parts)
-
-
-ConsoleEvents = Progress  # the name commands of other branches may still use

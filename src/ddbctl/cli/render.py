@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import click
 from rich.markup import escape
 
 from ..changes import (
     DeleteIndex,
-    DeleteTable,
     UntagTable,
     UpdateDeletionProtection,
     UpdatePITR,
@@ -19,83 +16,34 @@ from ..changes import (
     UpdateTTL,
     is_destructive,
 )
-from ..execute import Outcome, Report, TableResult, describe_requests
+from ..config import Settings
+from ..execute import Outcome, Report, TableResult
+from ..hints import command
 from ..ops.export import ExportResult
 from ..ops.session import Context
 from ..ops.summary import render_summary_wrapped
 from ..ops.target import Target, resolve_target
 from ..plan import Plan, Status, TablePlan
-from .state import CliState
+from .documents import (
+    in_progress,
+    outcome_of,
+    plan_counts,
+    plan_data,
+    report_counts,
+    report_data,
+    requests_data,
+    table_kind,
+    target_data,
+)
+from .state import EXIT_WAITING, CliState, CommandFailed
 
-F = TypeVar("F", bound=Callable[..., Any])
 SUMMARY_WIDTH = 100
-
-
-def plan_data(plan: Plan) -> dict[str, Any]:
-    return {
-        "environment": plan.environment,
-        "changes": len(plan.changes),
-        "converged": plan.converged,
-        "counts": plan_counts(plan),
-        "tables": [
-            {
-                "table": t.logical,
-                "physical_name": t.physical,
-                "status": t.status.value,
-                "changes": [
-                    {"kind": c.kind, "summary": c.summary(), "destructive": is_destructive(c),
-                     "requests": [{"operation": r.operation, "params": r.params} for r in c.requests()]}
-                    for c in t.changes
-                ],
-                "held": [{"kind": c.kind, "summary": c.summary(), "destructive": is_destructive(c)} for c in t.held],
-                "drift": list(t.drift),
-                "reason": t.reason,
-            }
-            for t in plan.tables
-        ],
-    }
-
-
-def table_kind(table: TablePlan) -> str:
-    """What the plan does to one table, as its mark, its label and the footer's counts all say it."""
-    if table.status is Status.REFUSED:
-        return "refused"
-    if table.status is Status.CREATE:
-        return "create"
-    if table.status is Status.NOT_OWNED:  # a table under the environment's names it does not own
-        return "not_owned"
-    if table.status is Status.DELETE or any(isinstance(c, DeleteTable) for c in table.changes):
-        return "delete"
-    if table.changes:
-        return "update"
-    if table.held:
-        return "held"
-    if table.status is Status.UNMANAGED:
-        return "unmanaged"
-    return "exists" if table.status is Status.EXISTS else "unchanged"
 
 
 _KIND_MARK = {"create": "[green]+[/]", "update": "[yellow]~[/]", "delete": "[red]-[/]", "held": "[yellow]~[/]",
               "refused": "[red]![/]", "unmanaged": "[magenta]?[/]", "unchanged": "[dim]=[/]", "exists": "[dim]=[/]",
               "not_owned": "[dim]?[/]"}
 _KIND_LABEL = { "unmanaged": "live table with no spec file: left alone"}
-
-
-def plan_counts(plan: Plan) -> dict[str, int]:
-    kinds = [table_kind(t) for t in plan.tables]
-    return {
-        "create": kinds.count("create"),
-        "update": kinds.count("update"),
-        "delete": kinds.count("delete"),
-        "held_tables": kinds.count("held"),
-        "refused": kinds.count("refused"),
-        "unchanged": kinds.count("unchanged") + kinds.count("exists"),
-        "unmanaged": kinds.count("unmanaged"),
-        "not_owned": kinds.count("not_owned"),
-        "changes": len(plan.changes),
-        "destructive": sum(1 for c in plan.changes if is_destructive(c)),
-        "held": len(plan.held),
-    }
 
 
 _NOT_OWNED_HEADING = ("Not owned by this environment (never changed; adopt with `ddbctl adopt --table NAME`, "
@@ -123,6 +71,20 @@ def print_plan(state: CliState, plan: Plan, *, show_unchanged: bool = False) -> 
         if table.reason:
             out.print(f"    [red]refused:[/] {escape(table.reason)}", highlight=False)
     print_not_owned(state, plan)
+
+
+_DRIFT_NOTE = (
+    "Changes to existing tables undo whatever differs from the files, including changes made outside them. "
+    "To keep such a live change instead, write it into the files: ddbctl export --dir DIR."
+)
+
+
+def show_plan(state: CliState, plan: Plan) -> None:
+    """The plan, its summary line, and the drift note when a step undoes a live change (plan, apply)."""
+    print_plan(state, plan)
+    state.out.print(plan_summary(plan), highlight=False)
+    if any(undoes_live_state(t) for t in plan.tables):
+        state.note(_DRIFT_NOTE)
 
 
 def print_not_owned(state: CliState, plan: Plan) -> None:
@@ -185,27 +147,15 @@ def _enables(change: UpdateTTL | UpdateStream) -> bool:
 
 def print_requests(state: CliState, plan: Plan, *, extra: dict[str, Any] | None = None) -> None:
     """The exact requests a real run sends: what --dry-run shows."""
-    requests = describe_requests(plan)
+    data = requests_data(plan)
     if state.json:
-        state.emit_json({**(extra or {}), "dry_run": True, "requests": requests, "plan": plan_data(plan)})
+        state.emit_json({**(extra or {}), **data})
         return
+    requests = data["requests"]
     for number, request in enumerate(requests, 1):
         state.out.print(f"[bold]{number}. {request['operation']}[/]", highlight=False)
         state.out.print(json.dumps(request["params"], indent=2, sort_keys=True), highlight=False, markup=False)
     state.err.print(f"dry run: {len(requests)} request(s) shown, none sent", highlight=False)
-
-
-def report_data(report: Report) -> dict[str, Any]:
-    return {
-        "ok": report.ok,
-        "tables": [
-            {"table": r.logical, "physical_name": r.physical, "outcome": r.outcome.value,
-             "done": [c.summary() for c in r.done], "error": r.error.message if r.error else None,
-             "hint": r.error.hint if r.error else None, "note": r.note}
-            for r in report.results
-        ],
-        "counts": {outcome.value: len(report.by(outcome)) for outcome in Outcome},
-    }
 
 
 def print_report(state: CliState, report: Report, plan: Plan | None = None, *,
@@ -222,7 +172,7 @@ def print_report(state: CliState, report: Report, plan: Plan | None = None, *,
         state.emit_json(data)
         return
     planned = {t.logical: t for t in plan.tables} if plan else {}
-    width = max(len(o.value) for o in Outcome)
+    width = max(len(outcome.value) for outcome in Outcome)
     listed = 0
     for result in report.results:
         details = _details(result, planned.get(result.logical))
@@ -230,11 +180,30 @@ def print_report(state: CliState, report: Report, plan: Plan | None = None, *,
             continue
         listed += 1
         text = f"{escape(result.physical)}: {escape(details)}" if details else escape(result.physical)
-        state.out.print(f"{_outcome_text(result.outcome, width)} {text}", highlight=False)
-    counts = ", ".join(f"{len(report.by(o))} {o.value}" for o in Outcome if report.by(o))
+        state.out.print(f"{_outcome_text(result, width)} {text}", highlight=False)
+    counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in report_counts(report).items() if count)
     unlisted = len(report.results) - listed
     hint = f" ({unlisted} not listed: -v lists every table)" if unlisted else ""
     state.out.print((counts + hint) if counts else "nothing to do", highlight=False)
+
+
+def report_failure(report: Report, settings: Settings, *rerun: str) -> CommandFailed | None:
+    """How a command whose report is out ends: None when every table is done; exit 3 (``WaitTimeout``) when
+    the only trouble is waits past --max-wait, naming each table and what is still in progress; else exit 1.
+    ``rerun`` is the command to suggest running again (``apply --yes``)."""
+    failed = report.by(Outcome.FAILED)
+    waiting = [result for result in failed if in_progress(result)]
+    again = command(settings, *rerun)
+    if len(failed) > len(waiting):
+        return CommandFailed(f"{len(failed) - len(waiting)} table(s) failed", code="TablesFailed",
+                             hint=f"see each failed table's error; run {again} again once fixed")
+    if not waiting:
+        return None
+    states = "; ".join(result.error.message for result in waiting if result.error is not None)
+    hints = [result.error.hint for result in waiting if result.error is not None and result.error.hint]
+    hint = hints[0] if len(hints) == 1 else f"run {again} again later: it picks up where this run stopped"
+    return CommandFailed(f"{len(waiting)} table(s) still in progress past --max-wait: {states}", code="WaitTimeout",
+                         exit_code=EXIT_WAITING, hint=hint, quiet=False)
 
 
 def _worth_a_line(result: TableResult, planned: TablePlan | None) -> bool:
@@ -244,12 +213,6 @@ def _worth_a_line(result: TableResult, planned: TablePlan | None) -> bool:
     return planned is not None and bool(planned.held or planned.drift or planned.status is Status.NOT_OWNED)
 
 
-def wide_option(f: F) -> F:
-    return click.option("--wide", is_flag=True,
-                        help="Print the table summary as one wide row per table (as in table-summary.txt) "
-                        "instead of a block per table within 100 columns.")(f)
-
-
 def print_summary(state: CliState, exported: ExportResult, environment: str, *, wide: bool = False) -> None:
     """The exported tables' summary: a block per table within 100 columns, or table-summary.txt's rows."""
     if wide:
@@ -257,12 +220,6 @@ def print_summary(state: CliState, exported: ExportResult, environment: str, *, 
     else:
         text = render_summary_wrapped(exported.live.tables, environment, width=SUMMARY_WIDTH)
     state.out.print(text, highlight=False, markup=False, end="")
-
-
-def target_data(target: Target) -> dict[str, Any]:
-    """The ``"target"`` object of JSON documents."""
-    return {"account": target.account, "region": target.region, "endpoint": target.endpoint,
-            "environment": target.environment, "prefix": target.prefix}
 
 
 def target_lines(target: Target) -> list[str]:
@@ -304,7 +261,10 @@ def _details(result: TableResult, planned: TablePlan | None) -> str:
     return result.note or ""
 
 
-def _outcome_text(outcome: Outcome, width: int) -> str:
+def _outcome_text(result: TableResult, width: int) -> str:
+    """The outcome word, ``in progress`` for a table whose wait ran past --max-wait."""
+    if in_progress(result):
+        return f"[yellow]{'in progress'.ljust(width)}[/]"
     style = {Outcome.FAILED: "bold red", Outcome.CREATED: "green", Outcome.UPDATED: "green", Outcome.DELETED: "red",
-             Outcome.SKIPPED: "yellow"}.get(outcome, "dim")
-    return f"[{style}]{outcome.value.ljust(width)}[/]"
+             Outcome.SKIPPED: "yellow"}.get(result.outcome, "dim")
+    return f"[{style}]{outcome_of(result).ljust(width)}[/]"

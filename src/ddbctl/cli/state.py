@@ -10,25 +10,22 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 
-from ..aws import DEFAULT_CONCURRENCY
 from ..config import Settings, load_settings
 from ..errors import AwsError, DdbctlError
-from ..execute import ExecOptions
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FAILED = 1
+EXIT_CHANGES = 2  # plan --detailed-exitcode, diff: there are differences (not a failure)
+EXIT_WAITING = 3  # a wait ran past --max-wait: the operation goes on in DynamoDB
 EXIT_INTERRUPTED = 130
-DEFAULT_MAX_WAIT = ExecOptions.max_wait
 
 
 class CommandFailed(DdbctlError):
@@ -82,7 +79,9 @@ class CliState:
         return load_settings(flags, config_file=self.config_file)
 
     def emit_json(self, value: Any) -> None:
-        """Print the command's JSON document (held until the end of ``reported_errors``)."""
+        """Print the command's JSON document (held until the end of ``reported_errors``); text mode: nothing."""
+        if not self.json:
+            return
         if self._holding:
             self._document = value
         else:
@@ -119,10 +118,11 @@ pass_state = click.make_pass_decorator(CliState, ensure=True)
 
 
 @contextmanager
-def reported_errors(state: CliState, *, exit_code: int | None = None) -> Iterator[None]:
+def reported_errors(state: CliState, *, exit_code: int | None = None, interrupted: str | None = None) -> Iterator[None]:
     """Map library errors to one message (or JSON error) and an exit code; a traceback only with --debug.
 
-    ``exit_code`` replaces every error's own exit code (``plan --detailed-exitcode`` exits 1 on errors).
+    ``exit_code`` replaces every error's own exit code (``plan --detailed-exitcode`` exits 1 on errors);
+    ``interrupted`` is what to say on Ctrl-C (default: what was sent goes on; run the command again).
     """
     state._holding += 1
     try:
@@ -135,65 +135,21 @@ def reported_errors(state: CliState, *, exit_code: int | None = None) -> Iterato
         quiet = isinstance(exc, CommandFailed) and exc.quiet
         state.fail(error_code(exc), exc.message, exc.hint, code, text=not quiet)
     except KeyboardInterrupt:
-        state.fail("Interrupted", "interrupted: what was sent goes on in DynamoDB; run the command again to converge",
-                   None, EXIT_INTERRUPTED)
+        state.fail("Interrupted", interrupted or "interrupted: what was sent goes on in DynamoDB; run the command "
+                   "again to converge", None, EXIT_INTERRUPTED)
     finally:
         state._holding -= 1
         if not state._holding:
             state.flush()
 
 
-def dir_option(help_text: str = "Directory of the schema files [default: infrastructure/schemas].") -> Callable[[F], F]:
-    return click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False), default=None,
-                        help=help_text)
+def json_error(code: str, message: str, hint: str | None, exit_code: int) -> NoReturn:
+    """End a command that failed before it ran (a bad command line) with a JSON document of its error."""
+    _print_json({"error": error_data(code, message, hint, exit_code)})
+    sys.exit(exit_code)
 
 
-def concurrency_option(f: F) -> F:
-    return click.option("--concurrency", type=click.IntRange(1, 64), default=DEFAULT_CONCURRENCY, show_default=True,
-                        help="Tables handled at once.")(f)
-
-
-class Seconds(click.ParamType):  # type: ignore[type-arg]
-    """A number of seconds, 0 or more: ``'abc' is not a number`` otherwise."""
-
-    name = "seconds"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        if isinstance(value, (int, float)):
-            number = float(value)
-        else:
-            try:
-                number = float(str(value).strip())
-            except ValueError:
-                self.fail(f"{value!r} is not a number", param, ctx)
-        if not number >= 0:  # also refuses nan
-            self.fail(f"{value!r} is not a number of seconds (0 or more)", param, ctx)
-        return number
-
-
-class SettingOption(click.Option):
-    """An option that also reads an environment variable; its errors name what the user set.
-
-    The source is remembered when the value is consumed: click (8.4) records a parameter's source only
-    after its value converted, too late for the conversion's own error message."""
-
-    def consume_value(self, ctx: click.Context, opts: Any) -> tuple[Any, click.core.ParameterSource]:
-        value, source = super().consume_value(ctx, opts)
-        ctx.meta[self._source_key] = source
-        return value, source
-
-    def get_error_hint(self, ctx: click.Context | None) -> str:
-        source = ctx.meta.get(self._source_key) if ctx is not None else None
-        if source is click.core.ParameterSource.ENVIRONMENT and isinstance(self.envvar, str):
-            return self.envvar
-        return super().get_error_hint(ctx)
-
-    @property
-    def _source_key(self) -> str:
-        return f"ddbctl.source.{self.name}"
-
-
-def max_wait_option(f: F) -> F:
-    return click.option("--max-wait", cls=SettingOption, type=Seconds(), default=None, envvar="MAX_WAIT",
-                        help=f"Seconds to wait for a table or index to become ACTIVE [default: {DEFAULT_MAX_WAIT:g}; "
-                        "env MAX_WAIT].")(f)
+def exit_with(code: int) -> NoReturn:
+    """End a command that succeeded with an exit code that says something (``EXIT_CHANGES``). Failures
+    raise a DdbctlError (``CommandFailed``) instead, so that their JSON document carries ``"error"``."""
+    raise SystemExit(code)

@@ -39,8 +39,7 @@ from ..data.exportfmt import (
 from ..data.scan import FILE_BYTES, MAX_WORKERS, ScanOptions, ScanResult, TableScan, default_segments
 from ..data.store import LocalStore, Store, join, open_store
 from ..errors import ConfigError, DdbctlError
-from ..live import LiveState, live_spec, read_live
-from ..ownership import resolve_table_name
+from ..ownership import Survey, live_spec, resolve_table_name, survey
 from ..spec.convert import without_managed_tags
 from ..spec.files import dump_spec
 from .session import Context, connect
@@ -135,19 +134,6 @@ class BackupResult:
     tables: tuple[TableBackup, ...] = ()
     failed: tuple[tuple[str, DdbctlError], ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "location": self.location,
-            "complete": self.complete,
-            "alreadyComplete": self.already_complete,
-            "manifest": MANIFEST if self.complete else None,
-            "tables": {t.logical: {"physical": t.physical, "export": t.export_dir, "items": t.items,
-                                   "bytes": t.bytes, "files": len(t.files), "segments": t.segments,
-                                   "consumedReadUnits": t.consumed_units, "seconds": round(t.seconds, 3)}
-                       for t in self.tables},
-            "failed": {logical: error.message for logical, error in self.failed},
-        }
-
 
 def backup_context(settings: Settings, options: BackupOptions) -> Context:
     """The connection a backup with ``options`` uses for its reads besides Scan (it connects on first use)."""
@@ -179,14 +165,14 @@ def backup(
 # -- which tables --------------------------------------------------------------------------------------
 
 
-def environment_tables(context: Context, names: Iterable[str] | None) -> LiveState:
+def environment_tables(context: Context, names: Iterable[str] | None) -> Survey:
     """The tables a backup covers: the environment's own (or the named ones, which must exist).
 
     The one place that decides which tables belong to the environment for backups.
     """
     namespace = context.namespace
     wanted = None if names is None else [resolve_table_name(name, namespace) for name in names]
-    live = read_live(context.dynamo, namespace, wanted, concurrency=context.concurrency)
+    live = survey(context.dynamo, namespace, wanted, concurrency=context.concurrency)
     for logical in wanted or ():
         live.require_owned(logical)  # NotOwned or TableNotFound, with what to do
     return live

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..aws import DEFAULT_CONCURRENCY
 from ..config import Settings
 from ..execute import Events, ExecOptions, Report, execute
-from ..live import read_live
+from ..ownership import survey
 from ..plan import Plan, PlanOptions, Scope, make_plan
 from ..waiting import SYSTEM_CLOCK, Clock
 from .kms_keys import resolve_aliases
@@ -39,7 +39,7 @@ def plan_tables(
     """
     desired = load_desired(directory or settings.schema_dir, settings)
     context = context or connect(settings, concurrency=concurrency)
-    live = read_live(context.dynamo, context.namespace, concurrency=concurrency)
+    live = survey(context.dynamo, context.namespace, concurrency=concurrency)
     desired = resolve_aliases(desired, context.dynamo)  # a key alias in a file is its key's ARN live
     options = PlanOptions(scope=Scope.ALL, allow_destroy=allow_destroy, prune=prune)
     return make_plan(desired, live.specs(), context.namespace, arns=live.arns(), options=options,

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..aws import DEFAULT_CONCURRENCY
 from ..config import Settings
 from ..execute import Events, ExecOptions, Report, execute
-from ..live import read_live
+from ..ownership import survey
 from ..plan import Plan, PlanOptions, Scope, make_plan
 from .session import Context, connect, load_desired
 
@@ -25,7 +25,7 @@ def plan_create(settings: Settings, directory: Path | None = None, *, context: C
     desired = load_desired(directory or settings.schema_dir, settings)
     context = context or connect(settings, concurrency=concurrency)
     # DescribeTable only (tables that exist are skipped): create needs no other read permission.
-    live = read_live(context.dynamo, context.namespace, desired, concurrency=concurrency, full=False)
+    live = survey(context.dynamo, context.namespace, desired, concurrency=concurrency, full=False)
     plan = make_plan(desired, live.specs(), context.namespace, arns=live.arns(),
                      options=PlanOptions(scope=Scope.CREATE), not_owned=live.not_owned())
     return plan, context

@@ -15,8 +15,7 @@ from pathlib import Path
 from ..aws import DEFAULT_CONCURRENCY
 from ..config import Settings
 from ..errors import ConfigError
-from ..live import LiveState, live_spec, read_live
-from ..ownership import resolve_table_name
+from ..ownership import Survey, live_spec, resolve_table_name, survey
 from ..spec.convert import without_managed_tags
 from ..spec.files import SUMMARY_FILE, check_writable_dir, write_spec, write_text_file
 from .kms_keys import key_info, keys_of, portable_key
@@ -29,7 +28,7 @@ class ExportResult:
     directory: Path
     files: tuple[Path, ...]
     summary: Path
-    live: LiveState
+    live: Survey
     stale: tuple[Path, ...]  # spec files in the directory whose table no longer exists (left in place)
     notes: tuple[str, ...] = ()  # encryption keys dropped or kept as ARNs (see ops.kms_keys)
 
@@ -53,7 +52,7 @@ def export_tables(
     context = context or connect(settings, concurrency=concurrency)
     namespace = context.namespace
     wanted = None if tables is None else [resolve_table_name(name, namespace) for name in tables]
-    live = read_live(context.dynamo, namespace, wanted, concurrency=concurrency)
+    live = survey(context.dynamo, namespace, wanted, concurrency=concurrency)
     for logical in wanted or ():
         live.require_owned(logical)
     try:

@@ -26,8 +26,8 @@ from ..changes import Change, CreateIndex, Request, units_text
 from ..config import Settings
 from ..errors import AwsError, ConfigError, DdbctlError, TableNotFound, WaitTimeout
 from ..execute import Events, ExecOptions, Outcome, Report, TableResult, TableState, execute, wait_until_settled
-from ..live import read_live
 from ..naming import Namespace, name_problem
+from ..ownership import survey
 from ..plan import Plan, PlanOptions, Scope, Status, TablePlan, keys_text, make_plan, with_added_indexes
 from ..spec import rules
 from ..spec.model import GlobalSecondaryIndex, Projection, TableSpec
@@ -183,7 +183,7 @@ def _plan(
     namespace = context.namespace
     # DescribeTable only: add-gsi needs no permission beyond DescribeTable and UpdateTable (and the probe's
     # ListTables), as the seed's scripts did.
-    live = read_live(context.dynamo, namespace, grouped, concurrency=concurrency, full=False)
+    live = survey(context.dynamo, namespace, grouped, concurrency=concurrency, full=False)
     specs = live.specs()
     for logical in grouped:
         if logical not in specs and logical not in live.not_owned():

@@ -31,8 +31,7 @@ from ..data.s3store import S3Store
 from ..data.store import Store, join, open_store
 from ..errors import AwsError, ConfigError, DdbctlError, WaitTimeout
 from ..execute import Events, ExecOptions, Report, execute, wait_until_settled
-from ..live import live_spec, read_live
-from ..ownership import adopt_tags, resolve_table_name
+from ..ownership import adopt_tags, live_spec, resolve_table_name, survey
 from ..plan import Plan, PlanOptions, Scope, make_plan, target_spec
 from ..spec.convert import ENVIRONMENT_TAG, create_table_request, without_managed_tags
 from ..spec.files import dump_spec, load_dir, logical_from_any_environment
@@ -65,10 +64,7 @@ class JobResult:
     arn: str | None = None
     item_count: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"logical": self.logical, "physical": self.physical, "ok": self.ok, "detail": self.detail,
-                "arn": self.arn, "itemCount": self.item_count, **self.extra}
+    waiting: bool = False  # not ok only because its wait ran past the deadline: the job goes on in DynamoDB
 
 
 class NativeEvents(Events):
@@ -93,12 +89,6 @@ class NativeResult:
     def ok(self) -> bool:
         return all(job.ok for job in self.jobs) and (self.report is None or self.report.ok)
 
-    def to_json(self) -> dict[str, Any]:
-        report = None if self.report is None else [
-            {"table": r.physical, "outcome": str(r.outcome), "error": None if r.error is None else r.error.message}
-            for r in self.report.results]
-        return {"location": self.location, "ok": self.ok, "tables": [job.to_json() for job in self.jobs],
-                "converge": report}
 
 
 @dataclass(frozen=True)
@@ -218,7 +208,8 @@ class _ExportRun:
             described = wait_for_job(self.dynamo, "DescribeExport", {"ExportArn": arn}, "ExportDescription",
                                      "ExportStatus", logical, self.events, self.options)
         except DdbctlError as exc:
-            return self._done(JobResult(logical, physical, False, exc.message, arn))
+            return self._done(JobResult(logical, physical, False, exc.message, arn,
+                                        waiting=isinstance(exc, WaitTimeout)))
         status = described["ExportStatus"]
         if status != "COMPLETED":
             detail = f"export {status}: {described.get('FailureCode')}: {described.get('FailureMessage')}"
@@ -330,7 +321,8 @@ class _ImportRun:
             described = wait_for_job(self.context.dynamo, "DescribeImport", {"ImportArn": arn},
                                      "ImportTableDescription", "ImportStatus", table.logical, self.events, self.options)
         except DdbctlError as exc:
-            return self._done(JobResult(table.logical, physical, False, exc.message, arn))
+            return self._done(JobResult(table.logical, physical, False, exc.message, arn,
+                                        waiting=isinstance(exc, WaitTimeout)))
         return self._done(import_result(table, physical, arn, described))
 
     def _done(self, result: JobResult) -> JobResult:
@@ -475,7 +467,7 @@ def converge_restored(context: Context, desired: Mapping[str, TableSpec], events
     with ThreadPoolExecutor(max_workers=max(1, options.concurrency)) as pool:
         list(pool.map(settle, physicals))
         list(pool.map(lambda physical: claim_restored(context.dynamo, physical, namespace.environment), physicals))
-    live = read_live(context.dynamo, namespace, desired, concurrency=options.concurrency)
+    live = survey(context.dynamo, namespace, desired, concurrency=options.concurrency)
     plan = make_plan(dict(desired), live.specs(), namespace, arns=live.arns(), options=PlanOptions(scope=Scope.ALL))
     exec_options = ExecOptions(concurrency=options.concurrency, max_wait=options.max_wait, recheck=True,
                                clock=options.clock)

@@ -32,9 +32,8 @@ from ..data.sources import RestoreSource, SourceTable, load_spec, open_source, r
 from ..data.store import open_store
 from ..errors import AwsError, BackupError, ConfigError, DdbctlError, RestoreIncomplete, UnsafeChange
 from ..execute import Events, ExecOptions, Outcome, execute
-from ..live import live_spec, read_live
 from ..naming import Namespace
-from ..ownership import resolve_table_name
+from ..ownership import live_spec, resolve_table_name, survey
 from ..plan import PlanOptions, Scope, make_plan
 from ..spec.model import TableSpec
 from .session import Context, connect, load_desired
@@ -149,7 +148,7 @@ def restore(
 
     context = context or connect(settings, concurrency=options.concurrency)
     dynamo = context.dynamo
-    found = read_live(dynamo, namespace, selected, concurrency=options.concurrency)
+    found = survey(dynamo, namespace, selected, concurrency=options.concurrency)
     for logical in selected:
         if logical in found.unowned or logical in found.foreign_tables:
             found.require_owned(logical)  # NotOwned: restore writes only into the environment's own tables

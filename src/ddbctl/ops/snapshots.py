@@ -17,13 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from ..aws import Json, LiveTable
 from ..config import Settings
 from ..errors import AwsError, ConfigError, DdbctlError, WaitTimeout
-from ..live import live_spec, read_live
-from ..ownership import resolve_table_name
+from ..ownership import live_spec, resolve_table_name, survey
 from ..plan import Plan
 from ..spec.convert import without_managed_tags
 from ..spec.model import TableSpec
@@ -126,7 +124,8 @@ def snapshot_tables(context: Context, tables: Iterable[tuple[str, LiveTable]], o
             arn = str(details["BackupDetails"]["BackupArn"])
             _wait_available(context, arn, logical, events, options)
         except DdbctlError as exc:
-            result = JobResult(logical, table.physical_name, False, exc.message, extra={"backupName": name})
+            result = JobResult(logical, table.physical_name, False, exc.message, extra={"backupName": name},
+                               waiting=isinstance(exc, WaitTimeout))
         else:
             result = JobResult(logical, table.physical_name, True, f"snapshot {name}", arn,
                                extra={"backupName": name})
@@ -148,11 +147,6 @@ class Snapshot:
     size_bytes: int | None
     backup_type: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {"logical": self.logical, "table": self.physical, "name": self.name, "arn": self.arn,
-                "status": self.status, "created": None if self.created is None else self.created.isoformat(),
-                "sizeBytes": self.size_bytes, "type": self.backup_type}
-
 
 def list_snapshots(settings: Settings, tables: Iterable[str] | None = None, *,
                    context: Context | None = None) -> list[Snapshot]:
@@ -173,7 +167,7 @@ def snapshot_restore(settings: Settings, name: str, options: RestoreOptions | No
     events = events or NativeEvents()
     target, source = _contexts(settings, options, context)
     chosen = _choose_snapshots(source, _environment_backups(source, options.tables), name)
-    live = read_live(source.dynamo, source.namespace, chosen, concurrency=options.concurrency).tables
+    live = survey(source.dynamo, source.namespace, chosen, concurrency=options.concurrency).tables
     desired = _desired(settings, chosen, live, options)
     tables = chosen
 
@@ -287,7 +281,7 @@ def _environment_backups(context: Context, names: Iterable[str] | None) -> dict[
     is left out."""
     namespace = context.namespace
     wanted = None if names is None else {resolve_table_name(name, namespace) for name in names}
-    foreign = set(read_live(context.dynamo, namespace, concurrency=context.concurrency).foreign)
+    foreign = set(survey(context.dynamo, namespace, concurrency=context.concurrency).foreign)
     found: dict[str, list[Snapshot]] = {}
     start: str | None = None
     while True:

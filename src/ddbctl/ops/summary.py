@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Mapping
 
 from ..aws import LiveTable
-from ..live import live_spec
+from ..ownership import live_spec
 
 COLUMNS = ("table", "status", "items", "size", "keys", "gsis", "lsis", "billing", "ttl", "pitr", "sse",
            "stream", "class", "del-prot")

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from ..errors import ConfigError
 from ..generate import cloudformation, iam, table_config, terraform
 from ..generate.source import Source, check_destination, load_source, write_output
+from ..hints import command
 from ..permissions import OPERATIONS
-from .state import EXIT_FAILED, CliState, dir_option, pass_state, reported_errors
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def out_option(f: F) -> F:
-    return click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
-                        help="Write to FILE (atomically: all or nothing) instead of stdout.")(f)
+from .base import DdbctlGroup
+from .options import dir_option, out_option
+from .state import CliState, CommandFailed, pass_state, reported_errors
 
 
 def _source(state: CliState, directory: Path | None, *destinations: Path | None) -> Source:
@@ -40,7 +34,7 @@ def emit(state: CliState, text: str, out: Path | None) -> None:
     state.note(f"wrote {out}")
 
 
-@click.group()
+@click.group(cls=DdbctlGroup)
 def generate() -> None:
     """Generate CloudFormation, Terraform, an IAM policy or the app's table-config from the spec files.
 
@@ -164,8 +158,11 @@ def iam_policy_command(state: CliState, directory: Path | None, out: Path | None
             raise ConfigError(f"cannot read policy {check_file}: {getattr(exc, 'strerror', None) or exc}") from exc
         results = iam.check(iam.read_policy(text, str(check_file)), names, source, scope)
         _print_check(state, results, check_file)
-    if not all(result.ok for result in results):
-        raise SystemExit(EXIT_FAILED)
+        lacking = [result.command for result in results if not result.ok]
+        if lacking:
+            raise CommandFailed(f"the policy cannot run {len(lacking)} command(s): {', '.join(lacking)}",
+                                code="PolicyLacks", hint="grant the missing actions listed, or write the policy with "
+                                f"{command(state.settings(), 'generate', 'iam-policy')}")
 
 
 def _print_check(state: CliState, results: list[iam.CommandCheck], path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Commands over indexes and waits: add-gsi, wait."""
+"""``ddbctl add-gsi``: a global secondary index added to a live table, waited for until ACTIVE."""
 
 from __future__ import annotations
 
@@ -13,32 +13,18 @@ from rich.markup import escape
 from ..config import Settings
 from ..execute import describe_requests
 from ..naming import Namespace
-from ..ops.gsi import (
-    GsiResult,
-    IndexOutcome,
-    IndexResult,
-    WaitResult,
-    add_gsi,
-    wait_command,
-    wait_for,
-)
+from ..ops.gsi import GsiResult, IndexOutcome, IndexResult, add_gsi, wait_command
 from ..ops.gsi_input import GsiInput, IndexRequest, request_from_input, requests_from_spec
 from ..ops.session import connect
+from .base import DdbctlCommand
+from .documents import index_data, plan_data, table_ref
+from .options import concurrency_option, dir_option, max_wait_option, refuse_inapplicable
 from .progress import Progress
-from .render import plan_data, print_requests, show_target
-from .state import (
-    DEFAULT_MAX_WAIT,
-    CliState,
-    CommandFailed,
-    concurrency_option,
-    dir_option,
-    max_wait_option,
-    pass_state,
-    reported_errors,
-)
+from .render import print_requests, show_target
+from .state import CliState, CommandFailed, pass_state, reported_errors
 
 
-@click.command("add-gsi")
+@click.command("add-gsi", cls=DdbctlCommand)
 @click.option("--table", metavar="NAME",
               help="Table: logical name (companies) or physical name in the environment [env TABLE_NAME].")
 @click.option("--index", "index_name", metavar="NAME", help="Index name [env INDEX_NAME].")
@@ -66,7 +52,7 @@ from .state import (
 def add_gsi_command(
     state: CliState, table: str | None, index_name: str | None, partition_key: str | None, sort_key: str | None,
     projection: str | None, attributes: str | None, read_capacity: int | None, write_capacity: int | None,
-    from_spec: Path | None, directory: Path | None, dry_run: bool, no_wait: bool, max_wait: float | None,
+    from_spec: Path | None, directory: Path | None, dry_run: bool, no_wait: bool, max_wait: float,
     concurrency: int,
 ) -> None:
     """Add a global secondary index to a live table and wait until it is ACTIVE.
@@ -91,7 +77,7 @@ def add_gsi_command(
         requests = _requests(flags, from_spec, settings)
         context = connect(settings, concurrency=concurrency)
         with Progress(state, header=lambda: show_target(state, context)) as progress:
-            result = add_gsi(settings, requests, max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
+            result = add_gsi(settings, requests, max_wait=max_wait,
                              wait=not no_wait, events=progress, dry_run=dry_run, directory=directory,
                              concurrency=concurrency, context=context)
         target = show_target(state, context)
@@ -105,31 +91,6 @@ def add_gsi_command(
         differing = [item for item in result.indexes if item.differences]
         if differing:
             raise _differs(differing)
-
-
-@click.command("wait")
-@click.option("--table", required=True, metavar="NAME",
-              help="Table: logical name or physical name in the environment.")
-@click.option("--index", "index_name", metavar="NAME",
-              help="Wait only for this index [default: the table and all its indexes].")
-@max_wait_option
-@pass_state
-def wait(state: CliState, table: str, index_name: str | None, max_wait: float | None) -> None:
-    """Wait until a table and all its indexes (or just --index) are ACTIVE, showing progress.
-
-    Resumes a wait that add-gsi gave up on: the build goes on in DynamoDB meanwhile. Exit codes: 0
-    ACTIVE; 1 no such table or index; 3 --max-wait ran out.
-    """
-    with reported_errors(state):
-        settings = state.settings()
-        with Progress(state) as progress:
-            result = wait_for(settings, table, index_name,
-                              max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait, events=progress)
-        if state.json:
-            state.emit_json(_wait_data(result))
-        else:
-            what = f"index {result.index_name} on {result.physical}" if result.index_name else result.physical
-            state.out.print(f"{what} is ACTIVE (waited {result.elapsed:.1f}s)", highlight=False, markup=False)
 
 
 def _differs(items: list[IndexResult]) -> CommandFailed:
@@ -146,9 +107,8 @@ def _requests(flags: GsiInput, from_spec: Path | None, settings: Settings) -> li
     if from_spec is None:
         return [request_from_input(flags, os.environ)]
     # GsiInput has one field per index flag, named like it (read_capacity: --read-capacity).
-    given = ["--" + name.replace("_", "-") for name, value in asdict(flags).items() if value is not None]
-    if given:
-        raise click.UsageError(f"--from-spec takes the indexes from the files: leave out {', '.join(given)}")
+    given = {name: value for name, value in asdict(flags).items() if value is not None}
+    refuse_inapplicable(given, set(), "add-gsi --from-spec (it takes the indexes from the files)")
     return requests_from_spec(from_spec, settings.namespace)
 
 
@@ -198,22 +158,17 @@ def _skip_reason(item: IndexResult, resume: str) -> str:
 # -- JSON -----------------------------------------------------------------------------------------------
 
 
-def _index_data(item: IndexResult, namespace: Namespace) -> dict[str, Any]:
-    error = item.error
-    return {
-        "table": item.logical, "physical_name": item.physical, "index": item.index_name,
-        "outcome": item.outcome.value, "matches": item.matches, "differences": list(item.differences),
-        "status": item.status, "elapsed": None if item.elapsed is None else round(item.elapsed, 3),
-        "error": error.message if error else None, "hint": error.hint if error else None, "note": item.note,
-        "resume": wait_command(item.physical, item.index_name, namespace)
-        if item.outcome in (IndexOutcome.REQUESTED, IndexOutcome.FAILED) else None,
-    }
+def _resume(item: IndexResult, namespace: Namespace) -> str | None:
+    """The command that follows a requested or timed-out build."""
+    if item.outcome in (IndexOutcome.REQUESTED, IndexOutcome.FAILED):
+        return wait_command(item.physical, item.index_name, namespace)
+    return None
 
 
 def _result_data(result: GsiResult, namespace: Namespace) -> dict[str, Any]:
     return {
         "ok": result.ok,
-        "indexes": [_index_data(item, namespace) for item in result.indexes],
+        "indexes": [index_data(item, _resume(item, namespace)) for item in result.indexes],
         "files": [{"path": str(u.path), "changed": u.changed, "note": u.note} for u in result.files],
     }
 
@@ -224,16 +179,6 @@ def _dry_run_data(result: GsiResult) -> dict[str, Any]:
         "dry_run": True,
         "requests": describe_requests(result.plan),
         "plan": plan_data(result.plan),
-        "skipped": [{"table": i.logical, "physical_name": i.physical, "index": i.index_name, "matches": i.matches,
+        "skipped": [{**table_ref(i.logical, i.physical), "index": i.index_name, "matches": i.matches,
                      "differences": list(i.differences)} for i in skipped],
-    }
-
-
-def _wait_data(result: WaitResult) -> dict[str, Any]:
-    state = result.state
-    return {
-        "physical_name": result.physical, "index": result.index_name, "status": state.status,
-        "indexes": [{"index": name, "status": status, "backfilling": backfilling}
-                    for name, status, backfilling in state.indexes],
-        "item_count": state.item_count, "size_bytes": state.size_bytes, "elapsed": round(result.elapsed, 3),
     }

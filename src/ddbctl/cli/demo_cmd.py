@@ -11,12 +11,15 @@ from ..execute import Outcome
 from ..ops.create import create_tables
 from ..ops.demo import EXAMPLE_SCHEMAS, embedded_dynamodb
 from ..ops.export import export_tables
+from .base import DdbctlCommand
+from .documents import report_data
+from .options import dir_option, wide_option
 from .progress import Progress
-from .render import print_report, print_summary, report_data, wide_option
-from .state import CliState, CommandFailed, dir_option, pass_state, reported_errors
+from .render import print_report, print_summary, report_failure
+from .state import CliState, pass_state, reported_errors
 
 
-@click.command()
+@click.command(cls=DdbctlCommand)
 @dir_option("Where to export the tables and keep them [default: a temporary directory, removed at the end].")
 @click.option("--schemas", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="Spec files to create from [default: the bundled construction-expenses example].")
@@ -41,9 +44,10 @@ def demo(state: CliState, directory: Path | None, schemas: Path | None, aws_like
             assert created.report is not None
             if not state.json:
                 print_report(state, created.report, created.plan)
-            if not created.report.ok:
-                state.emit_json(report_data(created.report))
-                raise CommandFailed(f"{len(created.report.by(Outcome.FAILED))} table(s) failed", code="TablesFailed")
+            failure = report_failure(created.report, settings, "demo")
+            if failure is not None:
+                state.emit_json({"created": report_data(created.report)})
+                raise failure
             state.note(f"[bold]2.[/] exporting to {target}")
             exported = export_tables(local, target)
             if not state.json:
