@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bare_loops import BARE_LOAD, BARE_SCAN
 from common import ROOT, ddbctl
 from ddbctl.data.exportfmt import (
     DataFile,
@@ -191,16 +192,6 @@ def peak_rss_kb(command: Sequence[str], env: dict[str, str]) -> int:
     return int(completed.stdout.split()[-1])
 
 
-BARE_SCAN = """
-import sys, boto3
-from botocore.config import Config
-client = boto3.client("dynamodb", config=Config(retries={"mode": "standard", "total_max_attempts": 8}))
-total = 0
-for table in sys.argv[1:]:
-    for page in client.get_paginator("scan").paginate(TableName=table):
-        total += page["Count"]
-print(total)
-"""
 
 
 def ddbctl_backup(bench: Bench, target: Path, *extra: str) -> list[str]:
@@ -276,40 +267,6 @@ def phase_memory(bench: Bench) -> dict[str, Any]:
 
 # -- restore -----------------------------------------------------------------------------------------------
 
-BARE_LOAD = """
-import base64, gzip, json, sys, boto3
-from botocore.config import Config
-
-def wire(value):
-    (kind, inner), = value.items()
-    if kind == "B":
-        return {"B": base64.b64decode(inner)}
-    if kind == "BS":
-        return {"BS": [base64.b64decode(member) for member in inner]}
-    if kind == "M":
-        return {"M": {name: wire(member) for name, member in inner.items()}}
-    if kind == "L":
-        return {"L": [wire(member) for member in inner]}
-    return value
-
-client = boto3.client("dynamodb", config=Config(retries={"mode": "standard", "total_max_attempts": 8}))
-table, files = sys.argv[1], sys.argv[2:]
-
-def send(puts):
-    while puts:
-        puts = client.batch_write_item(RequestItems={table: puts}).get("UnprocessedItems", {}).get(table, [])
-
-batch = []
-for path in files:
-    with gzip.open(path, "rb") as lines:
-        for line in lines:
-            item = json.loads(line)["Item"]
-            batch.append({"PutRequest": {"Item": {name: wire(value) for name, value in item.items()}}})
-            if len(batch) == 25:
-                send(batch)
-                batch = []
-send(batch)
-"""
 
 
 def fixture_items(first: int, count: int, seed: int = 1) -> Iterator[dict[str, Any]]:

@@ -6,17 +6,21 @@ gets ddbctl's typed errors instead of botocore's.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore
 import botocore.exceptions as bx
+import orjson
 from botocore import xform_name
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.parsers import ResponseParserError
 
@@ -93,7 +97,7 @@ class Dynamo:
         self._account: str | None = None
         self.client.meta.events.register("before-call.dynamodb", self._count)
         self._raw = threading.local()
-        self.client.meta.events.register("before-parse.dynamodb.Scan", self._keep_items_as_sent)
+        self.client.meta.events.register("before-parse.dynamodb.Scan", self._take_body)
 
     # -- generic ---------------------------------------------------------------------------------------
 
@@ -103,28 +107,68 @@ class Dynamo:
             method: Callable[..., Json] = getattr(self.client, _snake(operation))
             return method(**params)
 
-    def scan_as_sent(self, params: Json) -> Json:
-        """One Scan page whose ``Items`` are left as the server sent them: DynamoDB JSON with binary values
-        as base64 text (the export file form). botocore's shape parser would decode every value in
-        Python, only for a backup to encode it again: this is most of a backup's CPU time."""
+    def scan_body(self, params: Json) -> bytes:
+        """One Scan page's response body as the server sent it: DynamoDB JSON with binary values as base64
+        text (the export file form). botocore signs, sends, retries and translates errors as for any call,
+        but its shape parser never sees a successful page: it would decode every value in Python, only for
+        a backup to encode it again (most of a backup's CPU time)."""
+        self._raw.body = None
         self._raw.active = True
         try:
-            return self.call("Scan", params)
+            self.call("Scan", params)
         finally:
             self._raw.active = False
+        body, self._raw.body = self._raw.body, None
+        if not isinstance(body, bytes):
+            raise EndpointError(f"Scan {params.get('TableName')}: the endpoint's answer had no body")
+        return body
 
-    def _keep_items_as_sent(self, response_dict: Json, customized_response_dict: Json, **_: Any) -> None:
-        """botocore's before-parse hook: take a successful Scan answer's Items out of the body it parses."""
+    def _take_body(self, response_dict: Json, **_: Any) -> None:
+        """botocore's before-parse hook: keep a successful Scan answer's body, hand the parser an empty one."""
         if not getattr(self._raw, "active", False) or response_dict.get("status_code") != 200:
             return
+        self._raw.body = response_dict["body"]
+        response_dict["body"] = b"{}"
+
+    def post_json(self, operation: str, body: bytes) -> Json:
+        """One call of DynamoDB's JSON protocol whose request body the caller built (restore's writers
+        splice each item's JSON text into BatchWriteItem), for the cost of one HTTP request: signed by
+        botocore's SigV4 signer with the session's credential chain (refreshed as botocore refreshes them),
+        for the client's endpoint, region and signing name, sent over the client's connection pool, and the
+        answer parsed with orjson. One attempt: retrying is the caller's. Errors are ddbctl's typed ones,
+        as from ``call`` (a connection failure or a damaged answer is an EndpointError)."""
+        with self._lock:
+            self._calls.append(operation)
+        meta = self.client.meta
+        request = AWSRequest(method="POST", url=meta.endpoint_url.rstrip("/") + "/", data=body, headers={
+            "X-Amz-Target": f"DynamoDB_20120810.{operation}", "Content-Type": "application/x-amz-json-1.0",
+            "User-Agent": f"ddbctl botocore/{botocore.__version__}"})
+        with translated(operation, None):
+            credentials = self._session.get_credentials()
+            if credentials is None:
+                raise bx.NoCredentialsError()
+            SigV4Auth(credentials.get_frozen_credentials(), meta.service_model.signing_name,
+                      meta.region_name).add_auth(request)
+            try:
+                response = self.client._endpoint.http_session.send(request.prepare())
+            except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError,
+                    bx.ReadTimeoutError):
+                raise
+            except bx.HTTPClientError as exc:
+                raise EndpointError(f"{operation}: the connection to {meta.endpoint_url} failed: {exc}") from exc
+        content: bytes = response.content
+        expected_crc = response.headers.get("x-amz-crc32")
+        if expected_crc is not None and str(zlib.crc32(content)) != expected_crc:
+            raise EndpointError(f"{operation}: the answer from {meta.endpoint_url} was damaged (CRC32 mismatch)")
         try:
-            document = json.loads(response_dict["body"])
-        except (ValueError, TypeError):
-            return  # botocore's parser reports what is wrong with it
-        items = document.get("Items") if isinstance(document, dict) else None
-        if isinstance(items, list) and all(isinstance(item, dict) for item in items):
-            customized_response_dict["Items"] = document.pop("Items")
-            response_dict["body"] = json.dumps(document).encode()
+            document = orjson.loads(content) if content else {}
+        except orjson.JSONDecodeError:
+            document = None
+        if response.status_code != 200:
+            raise _refusal(operation, response.status_code, document)
+        if not isinstance(document, dict):
+            raise EndpointError(f"{operation}: the answer from {meta.endpoint_url} is not a JSON object")
+        return document
 
     @property
     def calls(self) -> list[str]:
@@ -337,6 +381,18 @@ def client_error(exc: bx.ClientError, operation: str, table: str | None) -> AwsE
             code=code, action=f"dynamodb:{operation}", resource=resource,
         )
     return AwsError(f"{operation}{where} failed: {code}: {message}", code=code)
+
+
+def _refusal(operation: str, status: int, document: object) -> AwsError:
+    """The error of a refused ``post_json`` call, as ``client_error`` makes it from botocore's."""
+    fields = document if isinstance(document, dict) else {}
+    code = str(fields.get("__type") or fields.get("code") or "").rsplit("#", 1)[-1]
+    if not code:
+        code = "InternalServerError" if status >= 500 else str(status)
+    message = str(fields.get("message") or fields.get("Message") or "")
+    error = bx.ClientError({"Error": {"Code": code, "Message": message},
+                            "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
+    return client_error(error, operation, None)
 
 
 def _refused_resource(message: str) -> str | None:

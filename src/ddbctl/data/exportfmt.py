@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from isal import igzip
+
 from ..errors import BackupError
 from .items import Item, loads_line
 from .store import Store, join
@@ -43,6 +45,9 @@ DATA_SUFFIX = ".json.gz"
 VERSION = "2020-06-30"
 OUTPUT_FORMAT = "DYNAMODB_JSON"
 COMPRESS_LEVEL = 3  # gzip: fast; DynamoDB and ImportTable read any level
+# ISA-L's deflate (isal): level 1 compresses a backup's lines as small as zlib's level 1 (~38 %) for a
+# fifth of the CPU (3 us per 1.3 KB item where zlib needs 15); the bytes are ordinary gzip.
+FAST_COMPRESS_LEVEL = 1
 _CHUNK = 1 << 20
 
 
@@ -145,13 +150,18 @@ class DataFileWriter:
     ``close()`` flushes and fsyncs; the caller then moves the file into its store (``Store.put_file``).
     """
 
-    def __init__(self, path: Path, compresslevel: int = COMPRESS_LEVEL) -> None:
+    def __init__(self, path: Path, compresslevel: int = COMPRESS_LEVEL, *, fast: bool = False) -> None:
+        """``fast``: compress with ISA-L at FAST_COMPRESS_LEVEL (backups' scans), not zlib."""
         self.path = path
         self._handle = open(path, "wb")  # noqa: SIM115  (closed by close() or abort())
         self._sink = _HashingWriter(self._handle)
         # mtime=0 and no file name in the header: the same lines always give the same bytes.
-        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=cast(Any, self._sink),
-                                   compresslevel=compresslevel, mtime=0)
+        if fast:
+            self._gzip: gzip.GzipFile = cast(Any, igzip.IGzipFile)(
+                filename="", mode="wb", fileobj=self._sink, compresslevel=FAST_COMPRESS_LEVEL, mtime=0)
+        else:
+            self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=cast(Any, self._sink),
+                                       compresslevel=compresslevel, mtime=0)
         self.item_count = 0
         self.raw_bytes = 0
 

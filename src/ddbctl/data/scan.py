@@ -9,7 +9,16 @@ page in it. A checkpoint therefore never claims work that was not done: after ki
 starts each segment from its checkpoint's key, re-reading at most one unfinished file per segment,
 and overwrites (same name) any file that was stored but not yet recorded. Nothing is duplicated.
 
-Memory is flat in table size: at most ``queue_pages`` pages (<= 1 MB each) wait in the queue.
+Scanners only fetch: the queue carries each page's response body as the server sent it (bytes). The
+writer parses it with simdjson, answers the scanner with the page's LastEvaluatedKey (its next request
+goes out while the writer works), and writes each item's own JSON text as an export line: items never
+become Python values (binary stays the base64 text it was on the wire). What simdjson refuses (a lone
+surrogate, invalid UTF-8, a number beyond 64 bits) is read by the standard library and encoded as before.
+
+Memory is flat in table size and in segments: at most ``queue_pages`` bodies (~1.5 MB each) wait in the
+queue, each scanner holds one, and only the writer's current page is ever parsed objects (~9 MB). Parsing
+in the one writer thread also keeps those objects in one malloc arena: parsed in 8 scanner threads, each
+thread's arena kept its pages' memory (208 MB at 8 segments where 133 MB do).
 """
 
 from __future__ import annotations
@@ -22,11 +31,13 @@ import random
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import simdjson
 
 from ..aws import Dynamo
 from ..errors import AwsError, DdbctlError, EndpointError
@@ -39,7 +50,7 @@ MIN_SEGMENTS = 2  # ... but at least 2, so one page is read while another is wri
 MAX_SEGMENTS = 256  # ... and at most 256 (more only with --segments)
 MAX_WORKERS = 8  # segments scanned at once per table
 FILE_BYTES = 64 * 1024 * 1024  # a data file is rolled after this many uncompressed bytes
-QUEUE_PAGES = 2  # a parsed 1 MB page is several MB of Python objects: keep few waiting
+QUEUE_PAGES = 2  # response bodies waiting for the writer
 # Errors a page is retried on after botocore's own retries gave up: throttling, 5xx, the connection.
 RETRYABLE_CODES = frozenset({
     "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
@@ -168,11 +179,62 @@ class _Stop(Exception):
     """The writer stopped (an error elsewhere): scanners quit."""
 
 
+class _Answer:
+    """What the writer tells a scanner about its page: where to continue, and what the page cost."""
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.last_key: Item | None = None
+        self.consumed = 0.0
+        self.count = 0
+
+    def give(self, last_key: Item | None, consumed: float, count: int) -> None:
+        self.last_key, self.consumed, self.count = last_key, consumed, count
+        self.ready.set()
+
+
 @dataclass
 class _Page:
     segment: int
-    items: list[Item]  # as the server sent them: file form (binary values base64 text)
-    last_key: Item | None  # None: the segment is finished
+    body: bytes  # the Scan answer as the server sent it
+    answer: _Answer = field(default_factory=_Answer)
+
+
+def page_lines(body: bytes) -> tuple[bytes, int, Any, Any] | None:
+    """(export lines, item count, LastEvaluatedKey, ConsumedCapacity) of a Scan answer, the lines made of
+    each item's JSON text as simdjson found it; None when simdjson refuses the body (see ``_standard``)."""
+    try:
+        document = simdjson.Parser().parse(body)
+        if not isinstance(document, simdjson.Object):
+            return None
+        items = document.get("Items")
+        if not isinstance(items, simdjson.Array):
+            return None
+        objects: list[Any] = list(items)  # simdjson.Object each, checked next
+        if not set(map(type, objects)) <= {simdjson.Object}:
+            return None
+        last_key: Any = document.get("LastEvaluatedKey")
+        consumed: Any = document.get("ConsumedCapacity")
+        last_key = last_key.as_dict() if isinstance(last_key, simdjson.Object) else last_key
+        consumed = consumed.as_dict() if isinstance(consumed, simdjson.Object) else consumed
+        texts: list[bytes] = [item.mini for item in objects]  # each item's JSON text, minified
+        lines = b'{"Item":' + b'}\n{"Item":'.join(texts) + b"}\n" if objects else b""
+        return lines, len(objects), last_key, consumed
+    except (ValueError, RuntimeError):  # simdjson's errors (UnicodeDecodeError is a ValueError)
+        return None
+
+
+def _standard(body: bytes, physical: str) -> tuple[bytes, int, Any, Any]:
+    """``page_lines`` by the standard library, for what simdjson refuses."""
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EndpointError(f"Scan {physical}: the endpoint's answer is not JSON ({exc})") from None
+    items = document.get("Items") if isinstance(document, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise EndpointError(f"Scan {physical}: the endpoint's answer holds no list of items")
+    lines = b"".join([dumps_line(item) for item in items])
+    return lines, len(items), document.get("LastEvaluatedKey"), document.get("ConsumedCapacity")
 
 
 class TableScan:
@@ -260,18 +322,19 @@ class TableScan:
                     raise message
                 checkpoint = checkpoints[message.segment]
                 writer = writers.get(message.segment)
-                if message.items:
+                lines, count, last_key = self._parse(message)
+                if count:
                     if writer is None:
                         writer = writers[message.segment] = self._new_file(checkpoint)
-                    lines = b"".join([dumps_line(item) for item in message.items])
-                    writer.write_lines(lines, len(message.items))
-                    totals[0] += len(message.items)
+                    writer.write_lines(lines, count)
+                    totals[0] += count
                     totals[1] += len(lines)
                     if self.progress is not None:
                         self.progress(totals[0], totals[1])
-                finished = message.last_key is None
+                del lines
+                finished = last_key is None
                 if writer is not None and (finished or writer.raw_bytes >= self.options.file_bytes):
-                    self._finish_file(checkpoint, writers.pop(message.segment), message.last_key)
+                    self._finish_file(checkpoint, writers.pop(message.segment), last_key)
                 if finished:
                     checkpoint.done = True
                     checkpoint.last_key = None
@@ -298,7 +361,7 @@ class TableScan:
 
     def _new_file(self, checkpoint: Checkpoint) -> DataFileWriter:
         name = f"segment-{checkpoint.segment:05d}-{len(checkpoint.files) + 1:05d}.json.gz"
-        return DataFileWriter(self.staging / name)
+        return DataFileWriter(self.staging / name, fast=True)
 
     def _finish_file(self, checkpoint: Checkpoint, writer: DataFileWriter, last_key: Item | None) -> None:
         written = writer.close()
@@ -317,8 +380,7 @@ class TableScan:
 
     def _scan_segment(self, segment: int, start_key: Item | None) -> None:
         try:
-            for page in self._pages(segment, start_key):
-                self._put(page)
+            self._pages(segment, start_key)
         except _Stop:
             return
         except BaseException as exc:  # handed to the writer, which raises it in the calling thread
@@ -335,7 +397,8 @@ class TableScan:
             except queue.Full:
                 continue
 
-    def _pages(self, segment: int, start_key: Item | None) -> Iterator[_Page]:
+    def _pages(self, segment: int, start_key: Item | None) -> None:
+        """Fetch the segment's pages one after another, each from the key the writer found in the last."""
         params: dict[str, Any] = {"TableName": self.physical, "Segment": segment,
                                   "TotalSegments": self.options.segments}
         if self.options.consistent:
@@ -355,20 +418,45 @@ class TableScan:
                 request["ExclusiveStartKey"] = key
             if self.rate is not None:
                 self.rate.reserve(estimate)
-            response = self._scan_page(request)
-            consumed = float((response.get("ConsumedCapacity") or {}).get("CapacityUnits") or 0.0)
+            page = _Page(segment, self._scan_page(request))
+            self._put(page)
+            answer = self._answer(page)
             if self.rate is not None:
-                self.rate.settle(estimate, consumed)
-                estimate = max(consumed, 0.5)
-                count = len(response.get("Items") or [])
-                if count and consumed:  # the table's item size as billed: size the next page by it
-                    limit = self._page_limit(int(consumed * self._unit_bytes / count))
+                self.rate.settle(estimate, answer.consumed)
+                estimate = max(answer.consumed, 0.5)
+                if answer.count and answer.consumed:  # the table's item size as billed: size the next page by it
+                    limit = self._page_limit(int(answer.consumed * self._unit_bytes / answer.count))
             with self._consumed_lock:
-                self._consumed += consumed
-            key = response.get("LastEvaluatedKey") or None
-            yield _Page(segment, response.get("Items") or [], key)
+                self._consumed += answer.consumed
+            key = answer.last_key
             if key is None:
                 return
+
+    def _answer(self, page: _Page) -> _Answer:
+        """Wait for the writer to have parsed the page (or to stop)."""
+        while not page.answer.ready.wait(0.2):
+            if self._stopped():
+                raise _Stop
+        return page.answer
+
+    def _parse(self, page: _Page) -> tuple[bytes, int, Item | None]:
+        """The export lines of a Scan answer, how many, and its LastEvaluatedKey (wire form); the scanner
+        is told where to continue as soon as that is known."""
+        body, page.body = page.body, b""
+        parsed = page_lines(body) or _standard(body, self.physical)
+        del body
+        lines, count, last_key, consumed = parsed
+        if not isinstance(lines, bytes) or (count and lines.count(b"\n") != count):
+            raise EndpointError(f"Scan {self.physical}: the endpoint's answer holds items that are not JSON objects")
+        units = float(consumed.get("CapacityUnits") or 0.0) if isinstance(consumed, dict) else 0.0
+        if last_key:
+            try:
+                last_key = from_file_item(last_key)  # botocore sends ExclusiveStartKey from the wire form
+            except ValueError as exc:
+                raise DdbctlError(f"Scan {self.physical}: the endpoint sent a LastEvaluatedKey that is not a "
+                                  f"DynamoDB key: {exc}") from None
+        page.answer.give(last_key or None, units, count)
+        return lines, count, last_key or None
 
     @property
     def _unit_bytes(self) -> int:
@@ -383,12 +471,12 @@ class TableScan:
             limit = min(limit, by_rate) if limit else by_rate
         return limit
 
-    def _scan_page(self, request: dict[str, Any]) -> dict[str, Any]:
-        """One Scan call; what botocore's retries gave up on is retried here with backoff, then raised."""
+    def _scan_page(self, request: dict[str, Any]) -> bytes:
+        """One Scan call's body; what botocore's retries gave up on is retried here with backoff, then raised."""
         attempt = 0
         while True:
             try:
-                return self.dynamo.scan_as_sent(request)
+                return self.dynamo.scan_body(request)
             except (AwsError, EndpointError) as exc:
                 retryable = isinstance(exc, EndpointError) or exc.code in RETRYABLE_CODES
                 if not retryable or attempt >= PAGE_RETRIES or self._stopped():
