@@ -7,10 +7,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from ddbctl.local.pytest_plugin import LocalDynamoDB, ServerPool
 
 from .servers import BUILD_IN_PROGRESS_SECONDS, SLOW_INDEX
+
+# Property tests assert properties, not speed: no per-example deadline and no "too slow" health check, so a
+# loaded machine (CI, or several test runs at once) cannot fail them. Tests may still set their own settings.
+settings.register_profile("ddbctl", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ddbctl")
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "src" / "ddbctl" / "examples" / "construction-expenses" / "schemas"
 
